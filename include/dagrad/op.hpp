@@ -1,0 +1,179 @@
+// The op contract: what one op in ops/ provides, and the registry that finds
+// ops by name. Stated once, here, with its invariants.
+//
+// An Op object belongs to one graph node. It holds the op's attributes (such
+// as reshape's target shape) and any state its backward needs that is not
+// the node's output (such as normalize_rows' row norms), kept in members that
+// are sized once and re-used on every later run.
+//
+// Who does what:
+//  - The graph calls infer_shape once, when the node is built (and again if
+//    an input's shape changes). It throws ShapeError with a message that does
+//    not repeat the op or node; the graph prefixes `op "node": `.
+//  - The graph allocates the output and every gradient buffer. forward()
+//    overwrites `output` completely; it never allocates once warm.
+//  - backward() receives the inputs and output as forward left them and the
+//    gradient dy of the output. For each input i with `input_grads[i].needed`
+//    it writes dL/dinput_i into `input_grads[i].grad`: assigning when
+//    `accumulate` is false, adding when it is true (the first contribution to
+//    a gradient assigns, later ones add, so nothing is zero-filled first).
+//    Slots may alias each other (an input used twice, as in mul(x, x)): write
+//    them in order and never read a gradient slot.
+//  - Inputs, output and output gradient are read-only in backward.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "dagrad/tensor.hpp"
+
+namespace dagrad {
+
+// An op attribute value: what graph files can store in "attrs".
+using AttrValue = std::variant<bool, std::int64_t, double, std::string, std::vector<std::int64_t>>;
+
+// An op's attributes by name, sorted, so that saving is deterministic.
+class Attrs {
+ public:
+  Attrs() = default;
+  Attrs(std::initializer_list<std::pair<const std::string, AttrValue>> values) : values_(values) {}
+
+  void set(const std::string& key, AttrValue value) { values_[key] = std::move(value); }
+  bool has(const std::string& key) const { return values_.count(key) != 0; }
+  bool empty() const { return values_.empty(); }
+  const std::map<std::string, AttrValue>& values() const { return values_; }
+
+  // Typed reads; `op` names the op in the error when the attribute is
+  // missing or of the wrong type. An int64 attribute is accepted where a
+  // double is asked for.
+  std::int64_t get_int(std::string_view op, const std::string& key) const;
+  std::int64_t get_int(std::string_view op, const std::string& key, std::int64_t fallback) const;
+  bool get_bool(std::string_view op, const std::string& key, bool fallback) const;
+  double get_double(std::string_view op, const std::string& key, double fallback) const;
+  std::vector<std::int64_t> get_ints(std::string_view op, const std::string& key) const;
+  // Throws if any attribute is not in `known` (catches typos in graph files).
+  void expect_only(std::string_view op, std::initializer_list<std::string_view> known) const;
+
+  friend bool operator==(const Attrs&, const Attrs&) = default;
+
+ private:
+  std::map<std::string, AttrValue> values_;
+};
+
+// One gradient an op's backward writes (see the contract above).
+struct GradientSlot {
+  TensorView grad;
+  bool needed = false;
+  bool accumulate = false;
+};
+
+class Op {
+ public:
+  virtual ~Op() = default;
+
+  // The registered name ("sigmoid").
+  virtual std::string_view name() const = 0;
+  // Output shape from the input shapes; throws ShapeError.
+  virtual Shape infer_shape(std::span<const Shape> inputs) const = 0;
+  virtual void forward(std::span<const TensorView> inputs, TensorView output) = 0;
+  virtual void backward(std::span<const TensorView> inputs, const TensorView& output,
+                        const TensorView& output_grad, std::span<GradientSlot> input_grads) = 0;
+
+  // Attributes to save in a graph file; the registry's factory rebuilds the
+  // op from them.
+  virtual Attrs attrs() const { return {}; }
+  // Text for diagrams: the op name plus any attribute that matters.
+  virtual std::string label() const { return std::string(name()); }
+  // Whether a gradient flows to input i (class labels, for example, get none).
+  virtual bool differentiable(int input_index) const { (void)input_index; return true; }
+
+  // Non-smooth points. An op with kinks (abs in l1, relu) returns, for
+  // element e of its first input's shape, the signed offset of that element
+  // from the kink (x for relu, yhat - y for l1); perturbing element e of any
+  // input moves only kink point e. Gradient checks skip elements within eps
+  // of a kink and report them as skipped.
+  virtual bool has_kinks() const { return false; }
+  virtual double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const {
+    (void)inputs, (void)element;
+    return std::numeric_limits<double>::infinity();
+  }
+};
+
+// A ready-made gradient-check case that an op offers to the suite runner
+// (`dagrad gradcheck`) and to its own tests: input values plus attributes.
+struct OpExample {
+  std::vector<Tensor> inputs;
+  Attrs attrs;
+  std::string description;  // shape summary for reports; filled in if empty
+};
+
+using Rng = std::mt19937_64;
+
+// The shapes every op should be checked at: (1, 1), (1, n), (n, 1), (m, n)
+// and a rank-3 shape, with small random m and n.
+std::vector<Shape> standard_shapes(Rng& rng);
+// Normal(0, 1) values; uniform values in [low, high).
+Tensor random_normal(const Shape& shape, Rng& rng);
+Tensor random_uniform(const Shape& shape, Rng& rng, double low, double high);
+
+struct OpInfo {
+  std::string name;
+  std::function<std::unique_ptr<Op>(const Attrs&)> make;
+  // Gradient-check cases at random shapes; default: one normal input at
+  // each standard shape.
+  std::function<std::vector<OpExample>(Rng&)> examples;
+};
+
+// All ops by name. Built-in ops register themselves (see DAGRAD_REGISTER_OP);
+// a user's op is added with OpRegistry::global().add<MyOp>("my_op").
+class OpRegistry {
+ public:
+  static OpRegistry& global();
+
+  void add(OpInfo info);
+  template <class OpType>
+  void add(std::string name) {
+    OpInfo info;
+    info.name = std::move(name);
+    info.make = [](const Attrs& attrs) -> std::unique_ptr<Op> {
+      if constexpr (std::is_constructible_v<OpType, const Attrs&>) {
+        return std::make_unique<OpType>(attrs);
+      } else {
+        attrs.expect_only(OpType{}.name(), {});
+        return std::make_unique<OpType>();
+      }
+    };
+    if constexpr (requires(Rng& rng) { OpType::examples(rng); }) info.examples = &OpType::examples;
+    add(std::move(info));
+  }
+
+  // Throws Error listing the known names when `name` is not registered.
+  const OpInfo& find(std::string_view name) const;
+  bool contains(std::string_view name) const;
+  std::unique_ptr<Op> make(std::string_view name, const Attrs& attrs = {}) const;
+  // Registered names, sorted.
+  std::vector<std::string> names() const;
+
+ private:
+  OpRegistry();
+  std::map<std::string, OpInfo, std::less<>> ops_;
+};
+
+}  // namespace dagrad
+
+// Registers the op class `OpClass` under `op_name` (an identifier equal to
+// the file name in ops/). The build collects every ops/*.cpp and calls the
+// function this defines, so no list of ops is kept by hand.
+#define DAGRAD_REGISTER_OP(op_name, OpClass)                              \
+  void dagrad_register_op_##op_name(::dagrad::OpRegistry& registry) {   \
+    registry.add<OpClass>(#op_name);                                     \
+  }

@@ -1,0 +1,79 @@
+// Typed builders for the built-in ops: `sigmoid(x)` adds a sigmoid node to
+// x's graph. Each builder is defined in its op's file in ops/; every op is
+// also reachable by name, without these, through Graph::apply and graph
+// files. The optional last argument names the node.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "dagrad/graph.hpp"
+
+namespace dagrad {
+
+// ---- the course's exercises ----
+// s = 1 / (1 + e^-x) elementwise.
+Expr sigmoid(Expr x, std::string name = {});
+// The course's basic_sigmoid on one number: sigmoid(1.0) == 0.7310585786300049.
+double sigmoid(double x);
+// NumPy's reshape in C order; at most one dimension may be -1 (inferred).
+// image2vector(image) is reshape(image, {-1, 1}).
+Expr reshape(Expr x, const Shape& shape, std::string name = {});
+// Each row (last axis) divided by its L2 norm, max(norm, 1e-12) as in
+// PyTorch's F.normalize, so a zero row gives zeros.
+Expr normalize_rows(Expr x, std::string name = {});
+// Softmax over the last axis, the row maximum subtracted first.
+Expr softmax(Expr x, std::string name = {});
+// sum(|y - yhat|) and sum((y - yhat)^2): rank-0 outputs; shapes must match.
+Expr l1(Expr yhat, Expr y, std::string name = {});
+Expr l2(Expr yhat, Expr y, std::string name = {});
+
+// ---- model ops ----
+// Elementwise with NumPy broadcasting; gradients are summed back to each
+// input's shape.
+Expr add(Expr a, Expr b, std::string name = {});
+Expr sub(Expr a, Expr b, std::string name = {});
+Expr mul(Expr a, Expr b, std::string name = {});
+Expr div(Expr a, Expr b, std::string name = {});
+Expr neg(Expr x, std::string name = {});
+Expr exp(Expr x, std::string name = {});
+Expr log(Expr x, std::string name = {});
+Expr tanh(Expr x, std::string name = {});
+Expr relu(Expr x, std::string name = {});
+Expr square(Expr x, std::string name = {});
+Expr sqrt(Expr x, std::string name = {});
+// Matrix product of rank-2 tensors (m, k) x (k, n).
+Expr matmul(Expr a, Expr b, std::string name = {});
+// Reverses the axes (rank 2: rows and columns swap).
+Expr transpose(Expr x, std::string name = {});
+// Over every element (rank-0 result), or over one axis (negative counts from
+// the end) with NumPy's keepdims.
+Expr sum(Expr x, std::string name = {});
+Expr sum(Expr x, std::int64_t axis, bool keepdims = false, std::string name = {});
+Expr mean(Expr x, std::string name = {});
+Expr mean(Expr x, std::int64_t axis, bool keepdims = false, std::string name = {});
+// log(softmax(x)) over the last axis, by a stable log-sum-exp.
+Expr log_softmax(Expr x, std::string name = {});
+// Mean over the batch of -log softmax(logits)[label]; logits (batch,
+// classes), labels (batch) or (batch, 1) holding class indices as doubles.
+Expr softmax_cross_entropy(Expr logits, Expr labels, std::string name = {});
+// Mean of max(z, 0) - z t + log(1 + e^-|z|), stable for large |z|, as
+// PyTorch's BCEWithLogitsLoss.
+Expr bce_with_logits(Expr logits, Expr targets, std::string name = {});
+
+// C++ operators build the same nodes; a double becomes a rank-0 constant.
+Expr operator+(Expr a, Expr b);
+Expr operator-(Expr a, Expr b);
+Expr operator*(Expr a, Expr b);
+Expr operator/(Expr a, Expr b);
+Expr operator-(Expr x);
+Expr operator+(Expr a, double b);
+Expr operator+(double a, Expr b);
+Expr operator-(Expr a, double b);
+Expr operator-(double a, Expr b);
+Expr operator*(Expr a, double b);
+Expr operator*(double a, Expr b);
+Expr operator/(Expr a, double b);
+Expr operator/(double a, Expr b);
+
+}  // namespace dagrad

@@ -1,0 +1,47 @@
+// L = sum(|y - yhat|); dyhat = dL * sign(yhat - y), dy = dL * sign(y - yhat)  (sign(0) = 0, as PyTorch)
+#include "dagrad/eigen.hpp"
+#include "dagrad/ops.hpp"
+
+namespace {
+using namespace dagrad;
+
+class L1 final : public Op {
+ public:
+  std::string_view name() const override { return "l1"; }
+  Shape infer_shape(std::span<const Shape> inputs) const override {
+    if (inputs.size() != 2) throw ShapeError(fmt::format("takes 2 inputs (yhat, y), got {}", inputs.size()));
+    if (inputs[0] != inputs[1]) throw ShapeError(fmt::format("input shapes {} and {} differ", inputs[0], inputs[1]));
+    return Shape{};
+  }
+  void forward(std::span<const TensorView> inputs, TensorView output) override {
+    output[0] = (flat(inputs[1]) - flat(inputs[0])).abs().sum();
+  }
+  void backward(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
+                std::span<GradientSlot> grads) override {
+    double scale = dy[0];
+    if (grads[0].needed) write_gradient(grads[0], scale * (flat(inputs[0]) - flat(inputs[1])).sign());
+    if (grads[1].needed) write_gradient(grads[1], scale * (flat(inputs[1]) - flat(inputs[0])).sign());
+  }
+  // |y - yhat| has its kink where yhat == y.
+  bool has_kinks() const override { return true; }
+  double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
+    return inputs[0][element] - inputs[1][element];
+  }
+
+  static std::vector<OpExample> examples(Rng& rng) {
+    std::vector<OpExample> cases;
+    for (const Shape& shape : standard_shapes(rng)) {
+      cases.push_back({{random_normal(shape, rng), random_normal(shape, rng)}, {}, {}});
+    }
+    return cases;
+  }
+};
+}  // namespace
+
+namespace dagrad {
+Expr l1(Expr yhat, Expr y, std::string name) {
+  return yhat.graph().add(std::make_unique<L1>(), {yhat, y}, std::move(name));
+}
+}  // namespace dagrad
+
+DAGRAD_REGISTER_OP(l1, L1)

@@ -1,0 +1,58 @@
+// y = x / max(||x||, 1e-12) per row (last axis); dx = (dy - y * sum(dy * y)) / ||x||, or dy / 1e-12 where clamped
+//
+// The clamp is PyTorch's F.normalize convention: a zero row gives zeros and a
+// finite gradient instead of 0/0.
+#include <cmath>
+
+#include "dagrad/eigen.hpp"
+#include "dagrad/ops.hpp"
+
+namespace {
+using namespace dagrad;
+
+constexpr double min_norm = 1e-12;
+
+class NormalizeRows final : public Op {
+ public:
+  std::string_view name() const override { return "normalize_rows"; }
+  Shape infer_shape(std::span<const Shape> inputs) const override {
+    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
+    return inputs[0];
+  }
+  // One pass per row while it is in cache; the row norms are kept for backward.
+  void forward(std::span<const TensorView> inputs, TensorView output) override {
+    auto x = rows(inputs[0]);
+    auto y = rows(output);
+    norms_.resize(x.rows());
+    for (Eigen::Index r = 0; r < x.rows(); ++r) {
+      norms_(r) = std::sqrt(x.row(r).square().sum());
+      y.row(r) = x.row(r) / std::max(norms_(r), min_norm);
+    }
+  }
+  void backward(std::span<const TensorView>, const TensorView& output, const TensorView& output_grad,
+                std::span<GradientSlot> grads) override {
+    auto y = rows(output);
+    auto dy = rows(output_grad);
+    auto dx = rows(grads[0].grad);
+    for (Eigen::Index r = 0; r < y.rows(); ++r) {
+      if (norms_(r) > min_norm) {
+        auto contribution = (dy.row(r) - y.row(r) * (dy.row(r) * y.row(r)).sum()) / norms_(r);
+        if (grads[0].accumulate) dx.row(r) += contribution; else dx.row(r) = contribution;
+      } else {
+        if (grads[0].accumulate) dx.row(r) += dy.row(r) / min_norm; else dx.row(r) = dy.row(r) / min_norm;
+      }
+    }
+  }
+
+ private:
+  Eigen::ArrayXd norms_;
+};
+}  // namespace
+
+namespace dagrad {
+Expr normalize_rows(Expr x, std::string name) {
+  return x.graph().add(std::make_unique<NormalizeRows>(), {x}, std::move(name));
+}
+}  // namespace dagrad
+
+DAGRAD_REGISTER_OP(normalize_rows, NormalizeRows)

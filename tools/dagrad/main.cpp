@@ -1,0 +1,48 @@
+// The dagrad program: `dagrad COMMAND [options]`. Usage errors exit 2.
+#include <algorithm>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "dagrad/error.hpp"
+
+namespace dagrad::cli {
+std::vector<Command>& commands() {
+  static std::vector<Command> all;
+  return all;
+}
+}  // namespace dagrad::cli
+
+int main(int argc, char** argv) {
+  using namespace dagrad::cli;
+  CLI::App app{"dagrad: expression-graph autodiff for small models, graph diagrams and gradient checks", "dagrad"};
+  app.require_subcommand(1);
+  app.footer("Run `dagrad COMMAND --help` for a command's options.");
+  auto& all = commands();
+  std::sort(all.begin(), all.end(), [](const Command& a, const Command& b) { return a.name < b.name; });
+  std::vector<std::pair<CLI::App*, std::function<int()>>> runners;
+  for (const Command& command : all) {
+    CLI::App* sub = app.add_subcommand(command.name, command.help);
+    runners.emplace_back(sub, command.setup(*sub));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int status = app.exit(e);
+    return status == 0 ? exit_ok : exit_usage;
+  }
+  for (auto& [sub, run] : runners) {
+    if (!sub->parsed()) continue;
+    try {
+      return run();
+    } catch (const dagrad::Error& e) {
+      fmt::print(stderr, "dagrad {}: error: {}\n", sub->get_name(), e.what());
+      return exit_usage;
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "dagrad {}: internal error: {}\n", sub->get_name(), e.what());
+      return exit_failed;
+    }
+  }
+  return exit_usage;
+}
