@@ -8,9 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dagrad/graph.hpp"
@@ -24,21 +26,32 @@ struct GradcheckOptions {
   double atol = 1e-5;
   double rtol = 1e-3;
   // The course's relative difference ||g - g_num|| / (||g|| + ||g_num||) must
-  // stay below this (the course's 1e-7).
+  // stay below this (the course's 1e-7). It is not applied to a gradient
+  // whose norms sum to less than atol: there both vectors are rounding noise
+  // and only the elementwise test means anything.
   double max_relative_difference = 1e-7;
   // Fast mode for large tensors: compare u^T J v against a finite difference
   // along v for `projections` random directions instead of full Jacobians.
   bool fast = false;
   int projections = 8;
   std::uint64_t seed = 0;  // every run with the same seed is the same
+  // Check each node's backward on its own as well (per-node localization).
+  bool check_nodes = true;
 };
 
 // The check of one leaf's gradient (end to end), or of one input of one
 // node's backward (node by node).
+//
+// The relative error of one element is |analytic - numeric| / max(|numeric|,
+// atol), so a zero numeric value does not divide. The worst element is the
+// one furthest outside allclose: the largest |a - n| / (atol + rtol |n|).
+// In fast mode an "element" is one random projection and worst_index holds
+// its number.
 struct GradientComparison {
   double max_abs_error = 0;
   double max_rel_error = 0;
   double relative_difference = 0;  // the course's measure
+  double analytic_norm = 0, numeric_norm = 0;  // L2 norms over the compared elements
   std::vector<std::int64_t> worst_index;  // multi-dimensional
   double worst_analytic = 0;
   double worst_numeric = 0;
@@ -46,6 +59,10 @@ struct GradientComparison {
   std::int64_t skipped = 0;  // elements within eps of a declared kink
   double eps = 0;
   bool passed = true;
+  // Why the check failed beyond the numbers, when known (a backward that
+  // left elements unwritten, or that adds a different gradient than it
+  // assigns); empty otherwise.
+  std::string note;
 };
 
 struct LeafCheck {
@@ -65,6 +82,7 @@ struct NodeCheck {
 
 struct GradcheckReport {
   std::string output;             // the output node's name
+  GradcheckOptions options;       // as used
   std::vector<LeafCheck> leaves;  // one per checked leaf
   std::vector<NodeCheck> nodes;   // every node input checked, in topological order
   bool passed() const;
@@ -83,8 +101,33 @@ GradcheckReport gradcheck(Graph& graph, Expr output, std::span<const Expr> wrt,
                           const GradcheckOptions& options = {});
 GradcheckReport gradcheck(Graph& graph, Expr output, const TensorView& seed, std::span<const Expr> wrt,
                           const GradcheckOptions& options = {});
-// Every input and parameter that reaches the output.
+// Every input and parameter that reaches the output through differentiable
+// inputs.
 GradcheckReport gradcheck(Graph& graph, Expr output, const GradcheckOptions& options = {});
+GradcheckReport gradcheck(Graph& graph, Expr output, const TensorView& seed, const GradcheckOptions& options = {});
+
+// ---- checking registered ops (the suite runner and op tests) ----
+
+// One example of one op, checked: out = op(example inputs) in a fresh graph,
+// each differentiable input a leaf that takes a gradient, the others
+// constants, and a random seed gradient when the output is not a scalar.
+struct OpExampleCheck {
+  std::string op;
+  std::string description;  // the example's shapes
+  GradcheckReport report;
+  double seconds = 0;  // time the check took
+  bool passed() const { return report.passed(); }
+};
+
+// Checks `op` (a fresh op object) on one example; seed gradient and
+// projections drawn from options.seed.
+OpExampleCheck gradcheck_op_example(std::unique_ptr<Op> op, const OpExample& example,
+                                    const GradcheckOptions& options = {});
+// Checks a registered op at every example its OpInfo offers, the examples
+// drawn from Rng(options.seed). Throws Error for an unknown op name.
+std::vector<OpExampleCheck> gradcheck_op(std::string_view op_name, const GradcheckOptions& options = {});
+// "(2, 3), (2, 3)": the example's description, or its input shapes.
+std::string describe(const OpExample& example);
 
 }  // namespace dagrad
 

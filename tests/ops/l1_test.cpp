@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "dagrad/dagrad.hpp"
-#include "support/op_gradients.hpp"
+#include "dagrad/testing.hpp"
 
 namespace dagrad {
 namespace {
@@ -48,7 +48,7 @@ TEST(L1, DeclaresItsKink) {
   EXPECT_EQ(op.kink_offset(views, 1), -1.0);
 }
 
-TEST(L1, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("l1"); }
+TEST(L1, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("l1"); }
 
 }  // namespace
 }  // namespace dagrad

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "dagrad/dagrad.hpp"
-#include "support/op_gradients.hpp"
+#include "dagrad/testing.hpp"
 
 namespace dagrad {
 namespace {
@@ -24,7 +24,7 @@ TEST(L2, ShapeMismatchNamesOpNodeAndShapes) {
   }
 }
 
-TEST(L2, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("l2"); }
+TEST(L2, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("l2"); }
 
 }  // namespace
 }  // namespace dagrad

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "dagrad/dagrad.hpp"
-#include "support/op_gradients.hpp"
+#include "dagrad/testing.hpp"
 
 namespace dagrad {
 namespace {
@@ -24,7 +24,7 @@ TEST(NormalizeRows, ZeroRowGivesZerosAndFiniteGradient) {
   for (double d : x.grad()) EXPECT_TRUE(std::isfinite(d));
 }
 
-TEST(NormalizeRows, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("normalize_rows"); }
+TEST(NormalizeRows, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("normalize_rows"); }
 
 }  // namespace
 }  // namespace dagrad

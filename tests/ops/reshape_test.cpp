@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "dagrad/dagrad.hpp"
-#include "support/op_gradients.hpp"
+#include "dagrad/testing.hpp"
 
 namespace dagrad {
 namespace {
@@ -49,7 +49,7 @@ TEST(Reshape, RejectsTwoInferredDimensions) {
   }
 }
 
-TEST(Reshape, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("reshape"); }
+TEST(Reshape, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("reshape"); }
 
 }  // namespace
 }  // namespace dagrad

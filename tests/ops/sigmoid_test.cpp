@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "dagrad/dagrad.hpp"
-#include "support/op_gradients.hpp"
+#include "dagrad/testing.hpp"
 
 namespace dagrad {
 namespace {
@@ -42,7 +42,7 @@ TEST(Sigmoid, LargeMagnitudesAreFiniteAndExact) {
   EXPECT_EQ(sigmoid(-1000.0), 0.0);
 }
 
-TEST(Sigmoid, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("sigmoid"); }
+TEST(Sigmoid, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("sigmoid"); }
 
 }  // namespace
 }  // namespace dagrad

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "dagrad/dagrad.hpp"
-#include "support/op_gradients.hpp"
+#include "dagrad/testing.hpp"
 
 namespace dagrad {
 namespace {
@@ -36,7 +36,7 @@ TEST(Softmax, RowsSumToOne) {
   }
 }
 
-TEST(Softmax, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("softmax"); }
+TEST(Softmax, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("softmax"); }
 
 }  // namespace
 }  // namespace dagrad

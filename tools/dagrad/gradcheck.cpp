@@ -1,0 +1,281 @@
+// `dagrad gradcheck`: the gradient-check suite runner.
+//
+//   dagrad gradcheck                      every registered op at all its examples
+//   dagrad gradcheck --op softmax         one op (repeat --op for several)
+//   dagrad gradcheck --json r.json --junit r.xml   reports for CI
+//   dagrad gradcheck model.json           a graph file, end to end and node by node
+//
+// Exit status: 0 all checks pass, 1 any fails, 2 bad usage (unknown flag or
+// op, unreadable file, bad options).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "dagrad/dagrad.hpp"
+#include "dagrad/gradcheck.hpp"
+#include "dagrad/graph_file.hpp"
+
+namespace dagrad::cli {
+namespace {
+
+// One row of the table and of the JSON and JUnit reports.
+struct CheckRow {
+  std::string op;     // the op checked, or the output's op for a graph file
+  std::string shape;  // the example's shapes, or the output's name and shape
+  GradcheckReport report;
+  double seconds = 0;
+};
+
+double max_rel_error(const GradcheckReport& report) {
+  double worst = 0;
+  for (const auto& leaf : report.leaves) worst = std::max(worst, leaf.result.max_rel_error);
+  for (const auto& node : report.nodes) worst = std::max(worst, node.result.max_rel_error);
+  return worst;
+}
+
+double max_relative_difference(const GradcheckReport& report) {
+  double worst = 0;
+  for (const auto& leaf : report.leaves) worst = std::max(worst, leaf.result.relative_difference);
+  for (const auto& node : report.nodes) worst = std::max(worst, node.result.relative_difference);
+  return worst;
+}
+
+std::string one_line_failure(const GradcheckReport& report) {
+  auto failing = report.failing_nodes();
+  if (!failing.empty()) {
+    return fmt::format("wrong backward in node \"{}\" (op {}), input {}", failing[0]->name, failing[0]->op,
+                       failing[0]->input_index);
+  }
+  for (const auto& leaf : report.leaves) {
+    if (!leaf.result.passed) return fmt::format("gradient of leaf \"{}\" disagrees with finite differences", leaf.name);
+  }
+  return "passed";
+}
+
+void print_table(const std::vector<CheckRow>& rows) {
+  std::size_t op_width = 2, shape_width = 5;
+  for (const CheckRow& row : rows) {
+    op_width = std::max(op_width, row.op.size());
+    shape_width = std::max(shape_width, row.shape.size());
+  }
+  fmt::print("{:<{}}  {:<{}}  {:>13}  {:>13}  {:<6}  {:>9}\n", "op", op_width, "shape", shape_width,
+             "max rel error", "rel diff", "status", "time");
+  for (const CheckRow& row : rows) {
+    fmt::print("{:<{}}  {:<{}}  {:>13.2e}  {:>13.2e}  {:<6}  {:>6.2f} ms\n", row.op, op_width, row.shape,
+               shape_width, max_rel_error(row.report), max_relative_difference(row.report),
+               row.report.passed() ? "ok" : "FAILED", row.seconds * 1e3);
+  }
+}
+
+std::string json_report(const std::vector<CheckRow>& rows, std::uint64_t seed, std::string_view source) {
+  nlohmann::json results = nlohmann::json::array();
+  int failed = 0;
+  for (const CheckRow& row : rows) {
+    failed += row.report.passed() ? 0 : 1;
+    results.push_back({{"op", row.op},
+                       {"shape", row.shape},
+                       {"passed", row.report.passed()},
+                       {"seconds", row.seconds},
+                       {"max_rel_error", max_rel_error(row.report)},
+                       {"relative_difference", max_relative_difference(row.report)},
+                       {"report", nlohmann::json::parse(row.report.to_json())}});
+  }
+  nlohmann::json json = {{"tool", "dagrad gradcheck"},
+                         {"source", source},
+                         {"seed", seed},
+                         {"passed", failed == 0},
+                         {"checks", rows.size()},
+                         {"failed", failed},
+                         {"results", std::move(results)}};
+  return json.dump(2) + "\n";
+}
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // XML 1.0 allows no control characters but tab, newline and return.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += '?';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string junit_report(const std::vector<CheckRow>& rows) {
+  int failed = 0;
+  double total = 0;
+  for (const CheckRow& row : rows) {
+    failed += row.report.passed() ? 0 : 1;
+    total += row.seconds;
+  }
+  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  xml += fmt::format("<testsuites name=\"dagrad gradcheck\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.6f}\">\n",
+                     rows.size(), failed, total);
+  xml += fmt::format("  <testsuite name=\"gradcheck\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{:.6f}\">\n",
+                     rows.size(), failed, total);
+  for (const CheckRow& row : rows) {
+    xml += fmt::format("    <testcase classname=\"gradcheck.{}\" name=\"{}\" time=\"{:.6f}\"", xml_escape(row.op),
+                       xml_escape(fmt::format("{} {}", row.op, row.shape)), row.seconds);
+    if (row.report.passed()) {
+      xml += "/>\n";
+      continue;
+    }
+    xml += fmt::format(">\n      <failure type=\"gradcheck\" message=\"{}\">{}</failure>\n    </testcase>\n",
+                       xml_escape(one_line_failure(row.report)), xml_escape(row.report.to_string()));
+  }
+  xml += "  </testsuite>\n</testsuites>\n";
+  return xml;
+}
+
+// Written whole or not at all: a temporary file in the same directory, then
+// rename (atomic on POSIX within one file system).
+void write_file_whole(const std::string& path, const std::string& content) {
+  std::filesystem::path target(path);
+  std::filesystem::path temporary = target;
+  temporary += fmt::format(".tmp{}", std::chrono::steady_clock::now().time_since_epoch().count());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) throw FileError(fmt::format("cannot write \"{}\": cannot create a file in its directory", path));
+    out << content;
+    out.flush();
+    if (!out) {
+      out.close();
+      std::filesystem::remove(temporary);
+      throw FileError(fmt::format("cannot write \"{}\": writing failed (disk full?)", path));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, target, error);
+  if (error) {
+    std::filesystem::remove(temporary);
+    throw FileError(fmt::format("cannot write \"{}\": {}", path, error.message()));
+  }
+}
+
+struct Settings {
+  std::string graph_file;
+  std::vector<std::string> ops;
+  std::string json_path, junit_path;
+  std::uint64_t seed = 0;
+  double eps = 1e-6;
+  bool fast = false;
+  int projections = 8;
+  bool verbose = false;
+};
+
+std::vector<CheckRow> check_ops(const Settings& settings, const GradcheckOptions& options) {
+  std::vector<std::string> names = settings.ops.empty() ? OpRegistry::global().names() : settings.ops;
+  for (const std::string& name : names) OpRegistry::global().find(name);  // unknown op: Error, exit 2
+  std::vector<CheckRow> rows;
+  for (const std::string& name : names) {
+    for (OpExampleCheck& check : gradcheck_op(name, options)) {
+      rows.push_back({check.op, check.description, std::move(check.report), check.seconds});
+    }
+  }
+  return rows;
+}
+
+std::vector<CheckRow> check_graph_file(const Settings& settings, const GradcheckOptions& options) {
+  LoadedGraph loaded = load_graph(settings.graph_file);
+  if (loaded.outputs.empty()) {
+    throw Error(fmt::format("graph file \"{}\" names no outputs: there is nothing to check", settings.graph_file));
+  }
+  std::vector<CheckRow> rows;
+  Rng rng(settings.seed);
+  for (Expr output : loaded.outputs) {
+    auto start = std::chrono::steady_clock::now();
+    CheckRow row;
+    row.op = std::string(loaded.graph->node(output).op_name());
+    row.shape = fmt::format("\"{}\" {}", output.name(), output.shape());
+    if (loaded.graph->forward(output).size() == 1) {
+      row.report = gradcheck(*loaded.graph, output, options);
+    } else {
+      // A non-scalar output is checked as L = sum(seed * output) with a
+      // random seed gradient (drawn from --seed).
+      Tensor seed = random_normal(output.shape(), rng);
+      row.report = gradcheck(*loaded.graph, output, seed, options);
+    }
+    row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+int run_gradcheck(const Settings& settings) {
+  GradcheckOptions options;
+  options.seed = settings.seed;
+  options.eps = settings.eps;
+  options.fast = settings.fast;
+  options.projections = settings.projections;
+
+  auto start = std::chrono::steady_clock::now();
+  bool from_file = !settings.graph_file.empty();
+  std::vector<CheckRow> rows = from_file ? check_graph_file(settings, options) : check_ops(settings, options);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  print_table(rows);
+  int failed = 0;
+  std::vector<std::string> failed_ops;
+  for (const CheckRow& row : rows) {
+    if (row.report.passed()) {
+      if (settings.verbose || from_file) fmt::print("\n{} {}:\n{}", row.op, row.shape, row.report.to_string());
+      continue;
+    }
+    ++failed;
+    if (std::find(failed_ops.begin(), failed_ops.end(), row.op) == failed_ops.end()) failed_ops.push_back(row.op);
+    fmt::print("\n{} {}:\n{}", row.op, row.shape, row.report.to_string());
+  }
+  std::string source = from_file ? settings.graph_file : std::string("registered ops");
+  if (!settings.json_path.empty()) write_file_whole(settings.json_path, json_report(rows, settings.seed, source));
+  if (!settings.junit_path.empty()) write_file_whole(settings.junit_path, junit_report(rows));
+
+  if (failed == 0) {
+    fmt::print("\n{} checks passed ({}, seed {}) in {:.0f} ms\n", rows.size(), source, settings.seed, seconds * 1e3);
+    return exit_ok;
+  }
+  fmt::print("\n{} of {} checks FAILED ({}, seed {}): {}\n", failed, rows.size(), source, settings.seed,
+             fmt::join(failed_ops, ", "));
+  return exit_failed;
+}
+
+const CommandRegistration registration{
+    "gradcheck",
+    "Check gradients against central finite differences: every registered op, or a graph file",
+    [](CLI::App& app) -> std::function<int()> {
+      auto settings = std::make_shared<Settings>();
+      app.add_option("graph_file", settings->graph_file,
+                     "A graph file (JSON) to check end to end and node by node, instead of the registered ops")
+          ->check(CLI::ExistingFile);
+      auto* op = app.add_option("--op", settings->ops, "Check only this registered op (repeatable)");
+      op->excludes(app.get_option("graph_file"));
+      app.add_option("--seed", settings->seed, "Seed for examples, seed gradients and projections")
+          ->capture_default_str();
+      app.add_option("--json", settings->json_path, "Write a JSON report here (each result names its \"op\")");
+      app.add_option("--junit", settings->junit_path, "Write a JUnit XML report here");
+      app.add_option("--eps", settings->eps, "Central-difference step")->capture_default_str();
+      app.add_flag("--fast", settings->fast, "Compare random projections u^T J v instead of full Jacobians");
+      app.add_option("--projections", settings->projections, "Random projections per check in --fast mode")
+          ->capture_default_str();
+      app.add_flag("-v,--verbose", settings->verbose, "Print the full report of every check, not only failures");
+      return [settings] { return run_gradcheck(*settings); };
+    }};
+
+}  // namespace
+}  // namespace dagrad::cli
