@@ -1,0 +1,147 @@
+// `dagrad gradcheck`, run as a user runs it: the built program, its exit
+// status, its terminal output and its report files.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "dagrad/dagrad.hpp"
+
+namespace dagrad {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class GradcheckCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path(::testing::TempDir()) / fmt::format("dagrad_gradcheck_cli_{}_{}", info->name(), ::getpid());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  CliRun run(const std::string& arguments) {
+    fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+    std::string command =
+        fmt::format("'{}' gradcheck {} > '{}' 2> '{}'", DAGRAD_CLI, arguments, out.string(), err.string());
+    int raw = std::system(command.c_str());
+    CliRun result;
+    result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    result.out = read_text(out);
+    result.err = read_text(err);
+    fs::remove(out);
+    fs::remove(err);
+    return result;
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  fs::path dir_;
+};
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+TEST_F(GradcheckCli, ChecksEveryRegisteredOpAndWritesJsonAndJunit) {
+  CliRun result = run(fmt::format("--json '{}' --junit '{}'", path("report.json"), path("report.xml")));
+  ASSERT_EQ(result.status, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("max rel error"), std::string::npos);
+  EXPECT_NE(result.out.find("checks passed (registered ops, seed 0)"), std::string::npos) << result.out;
+
+  nlohmann::json json = nlohmann::json::parse(read_text(path("report.json")));
+  EXPECT_EQ(json["passed"], true);
+  EXPECT_EQ(json["seed"], 0);
+  EXPECT_EQ(json["failed"], 0);
+  std::set<std::string> ops_in_report;
+  for (const auto& entry : json["results"]) {
+    ASSERT_TRUE(entry.contains("op"));
+    ops_in_report.insert(entry["op"].get<std::string>());
+    EXPECT_EQ(entry["passed"], true);
+    EXPECT_TRUE(entry["report"]["leaves"].is_array());
+  }
+  std::vector<std::string> names = OpRegistry::global().names();
+  EXPECT_EQ(ops_in_report, std::set<std::string>(names.begin(), names.end()));
+  for (const std::string& name : names) EXPECT_NE(result.out.find(name + " "), std::string::npos) << name;
+
+  std::string xml = read_text(path("report.xml"));
+  EXPECT_EQ(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites ", 0), 0u);
+  std::smatch tests;
+  ASSERT_TRUE(std::regex_search(xml, tests, std::regex("<testsuite name=\"gradcheck\" tests=\"(\\d+)\" failures=\"0\"")));
+  std::size_t testcases = count(xml, "<testcase ");
+  EXPECT_EQ(std::stoul(tests[1]), testcases);
+  EXPECT_EQ(testcases, json["results"].size());
+  EXPECT_EQ(count(xml, "<testsuite "), 1u);
+  EXPECT_EQ(count(xml, "</testsuite>"), 1u);
+  EXPECT_EQ(count(xml, "</testsuites>"), 1u);
+  EXPECT_EQ(count(xml, "<failure"), 0u);
+  // Only the two reports are left: the temporary files were renamed.
+  std::set<std::string> files;
+  for (const auto& entry : fs::directory_iterator(dir_)) files.insert(entry.path().filename().string());
+  EXPECT_EQ(files, (std::set<std::string>{"report.json", "report.xml"}));
+}
+
+TEST_F(GradcheckCli, OneOpAndItsSeed) {
+  CliRun result = run(fmt::format("--op sigmoid --seed 42 --json '{}'", path("sigmoid.json")));
+  ASSERT_EQ(result.status, 0) << result.out << result.err;
+  nlohmann::json json = nlohmann::json::parse(read_text(path("sigmoid.json")));
+  EXPECT_EQ(json["seed"], 42);
+  ASSERT_GE(json["results"].size(), 5u);  // at least the five standard shapes
+  for (const auto& entry : json["results"]) EXPECT_EQ(entry["op"], "sigmoid");
+  EXPECT_EQ(json["results"][0]["shape"], "(1, 1)");
+  EXPECT_EQ(result.out.find("softmax"), std::string::npos);
+}
+
+TEST_F(GradcheckCli, AFailingCheckExitsOneAndIsReported) {
+  // A huge step makes central differences of sigmoid inaccurate: the check must fail.
+  CliRun result = run(fmt::format("--op sigmoid --eps 0.5 --json '{}' --junit '{}'", path("r.json"), path("r.xml")));
+  EXPECT_EQ(result.status, 1) << result.out << result.err;
+  EXPECT_NE(result.out.find("FAILED"), std::string::npos);
+  EXPECT_NE(result.out.find("first wrong backward: node \"sigmoid\" (op sigmoid)"), std::string::npos) << result.out;
+  nlohmann::json json = nlohmann::json::parse(read_text(path("r.json")));
+  EXPECT_EQ(json["passed"], false);
+  EXPECT_GT(json["failed"].get<int>(), 0);
+  std::string xml = read_text(path("r.xml"));
+  EXPECT_EQ(count(xml, "<failure "), json["failed"].get<std::size_t>());
+}
+
+TEST_F(GradcheckCli, BadUsageExitsTwo) {
+  CliRun unknown_op = run("--op no_such_op");
+  EXPECT_EQ(unknown_op.status, 2);
+  EXPECT_NE(unknown_op.err.find("unknown op \"no_such_op\" (known ops: "), std::string::npos) << unknown_op.err;
+  EXPECT_EQ(run("--no-such-flag").status, 2);
+  CliRun bad_eps = run("--op sigmoid --eps 0");
+  EXPECT_EQ(bad_eps.status, 2);
+  EXPECT_NE(bad_eps.err.find("eps must be a finite number > 0"), std::string::npos) << bad_eps.err;
+  EXPECT_EQ(run(fmt::format("'{}'", path("missing.json"))).status, 2);
+  // A report that cannot be written: exit 2, and no partial file.
+  CliRun unwritable = run(fmt::format("--op sigmoid --json '{}'", path("no/such/dir/r.json")));
+  EXPECT_EQ(unwritable.status, 2);
+  EXPECT_NE(unwritable.err.find("cannot write"), std::string::npos) << unwritable.err;
+  EXPECT_FALSE(fs::exists(path("no")));
+}
+
+}  // namespace
+}  // namespace dagrad
