@@ -3,11 +3,13 @@
 //
 // What is drawn is decided first, as a list of items: an item is one graph
 // node, or a summary standing for many collapsed nodes. Collapsing to
-// DotOptions::max_nodes goes in three steps, each only as far as needed:
-//  1. the inside of long chains (a node whose only op input is a node that
-//     feeds nothing else), keeping each chain's first and last node;
+// DotOptions::max_nodes goes in steps, each only as far as needed:
+//  1. the inside of long chains (an item whose only non-leaf input is an
+//     item that feeds nothing else), keeping each chain's first and last;
 //  2. whole clusters (a name prefix such as "layer1/"), largest first;
-//  3. what is left, grouped by op, largest group first.
+//  3. chains again, now of collapsed clusters (layer2 ... layer499 of a deep
+//     network become one summary between layer1 and layer500);
+//  4. what is left, grouped by op, largest group first, then all of it.
 // Outputs, nodes failing a gradient check and nodes holding NaN or Inf are
 // never collapsed: they are what a reader is looking for.
 #include "dagrad/dot.hpp"
@@ -121,7 +123,7 @@ struct Item {
   std::vector<int> members;  // graph node ids, ascending
   bool summary = false;
   bool live = true;
-  std::string title;         // a collapsed cluster's prefix
+  std::vector<std::string> titles;  // prefixes of the collapsed clusters inside
 };
 
 class Plan {
@@ -177,6 +179,7 @@ class Plan {
     if (options.max_nodes > 0) {
       collapse_chains();
       collapse_clusters();
+      collapse_chains();
       collapse_by_op();
     }
   }
@@ -227,13 +230,14 @@ class Plan {
 
   // Merges items into a new summary item; leaves that feed only the merged
   // nodes go with them.
-  void merge(const std::vector<int>& item_indices, std::string title) {
+  void merge(const std::vector<int>& item_indices, const std::string& title) {
     Item summary;
     summary.summary = true;
-    summary.title = std::move(title);
+    if (!title.empty()) summary.titles.push_back(title);
     for (int index : item_indices) {
       Item& item = items_[std::size_t(index)];
       summary.members.insert(summary.members.end(), item.members.begin(), item.members.end());
+      summary.titles.insert(summary.titles.end(), item.titles.begin(), item.titles.end());
       item.live = false;
       --live_;
     }
@@ -273,36 +277,41 @@ class Plan {
     return consumers_[std::size_t(id)];
   }
 
+  bool collapsible(const Item& item) const { return item.live && (item.summary || !pinned(item.members[0])); }
+  bool is_leaf_item(const Item& item) const { return !item.summary && graph_.node(item.members[0]).is_leaf(); }
+
   void collapse_chains() {
-    // previous[u] = v when v is u's only op input and u is v's only consumer.
-    std::vector<int> previous(std::size_t(graph_.size()), -1), next(std::size_t(graph_.size()), -1);
+    if (done()) return;
+    // Edges between live items, each pair once.
+    std::vector<std::set<int>> producers(items_.size()), consumer_items(items_.size());
     for (int id : nodes_) {
-      const Node& node = graph_.node(id);
-      if (node.is_leaf() || pinned(id)) continue;
-      int op_input = -1, op_inputs = 0;
-      for (int input : node.inputs()) {
-        if (graph_.node(input).is_leaf() || input == op_input) continue;
-        op_input = input;
-        ++op_inputs;
-      }
-      if (op_inputs == 1 && !pinned(op_input) && consumers(op_input).size() == 1) {
-        previous[std::size_t(id)] = op_input;
-        next[std::size_t(op_input)] = id;
+      for (int input : graph_.node(id).inputs()) {
+        int from = item_of(input), to = item_of(id);
+        if (from == to) continue;
+        consumer_items[std::size_t(from)].insert(to);
+        if (!is_leaf_item(items_[std::size_t(from)])) producers[std::size_t(to)].insert(from);
       }
     }
+    // previous[b] = a when a is b's only non-leaf input and b is a's only consumer.
+    std::vector<int> previous(items_.size(), -1), next(items_.size(), -1);
+    for (std::size_t b = 0; b < items_.size(); ++b) {
+      if (!collapsible(items_[b]) || is_leaf_item(items_[b]) || producers[b].size() != 1) continue;
+      int a = *producers[b].begin();
+      if (!collapsible(items_[std::size_t(a)]) || consumer_items[std::size_t(a)].size() != 1) continue;
+      previous[b] = a;
+      next[std::size_t(a)] = int(b);
+    }
     std::vector<std::vector<int>> chains;
-    for (int id : nodes_) {
-      if (previous[std::size_t(id)] != -1 || next[std::size_t(id)] == -1) continue;
+    for (std::size_t start = 0; start < items_.size(); ++start) {
+      if (previous[start] != -1 || next[start] == -1) continue;
       std::vector<int> chain;
-      for (int at = id; at != -1; at = next[std::size_t(at)]) chain.push_back(at);
+      for (int at = int(start); at != -1; at = next[std::size_t(at)]) chain.push_back(at);
       if (chain.size() >= 4) chains.push_back(std::vector<int>(chain.begin() + 1, chain.end() - 1));
     }
     std::stable_sort(chains.begin(), chains.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
     for (const auto& inside : chains) {
       if (done()) return;
-      std::vector<int> indices;
-      for (int id : inside) indices.push_back(item_of(id));
-      merge(indices, {});
+      merge(inside, {});
     }
   }
 
@@ -403,7 +412,12 @@ std::string summary_label(const Plan& plan, const Item& item) {
   std::vector<std::pair<std::string, std::int64_t>> ordered(counts.begin(), counts.end());
   std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   std::vector<std::string> lines;
-  if (!item.title.empty()) lines.push_back(escape_label(item.title) + "/ (collapsed)");
+  if (item.titles.size() == 1) {
+    lines.push_back(escape_label(item.titles[0]) + "/ (collapsed)");
+  } else if (item.titles.size() > 1) {
+    lines.push_back(fmt::format("{}/ ... {}/ ({} clusters collapsed)", escape_label(item.titles.front()),
+                                escape_label(item.titles.back()), item.titles.size()));
+  }
   if (ordered.size() == 1) {
     lines.push_back(fmt::format("... {} {} nodes ...", item.members.size(), ordered[0].first));
   } else {
@@ -495,7 +509,7 @@ GraphHandle build_graph(const Graph& graph, const DotOptions& options) {
     for (int id : item.members) prefixes.push_back(prefix_of(graph.node(id).name()));
     std::string prefix = common_prefix(prefixes);
     // A collapsed cluster is drawn where the cluster itself would be.
-    if (!item.title.empty()) prefix = prefix_of(item.title);
+    if (item.titles.size() == 1) prefix = prefix_of(item.titles[0]);
     Agraph_t* parent = parent_for(prefix);
     if (item.summary) {
       Agnode_t* n = agnode(parent, text(fmt::format("s{}", i)), 1);
