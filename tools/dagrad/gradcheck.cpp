@@ -10,8 +10,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <optional>
 
 #include <fmt/format.h>
@@ -144,31 +142,6 @@ std::string junit_report(const std::vector<CheckRow>& rows) {
   return xml;
 }
 
-// Written whole or not at all: a temporary file in the same directory, then
-// rename (atomic on POSIX within one file system).
-void write_file_whole(const std::string& path, const std::string& content) {
-  std::filesystem::path target(path);
-  std::filesystem::path temporary = target;
-  temporary += fmt::format(".tmp{}", std::chrono::steady_clock::now().time_since_epoch().count());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw FileError(fmt::format("cannot write \"{}\": cannot create a file in its directory", path));
-    out << content;
-    out.flush();
-    if (!out) {
-      out.close();
-      std::filesystem::remove(temporary);
-      throw FileError(fmt::format("cannot write \"{}\": writing failed (disk full?)", path));
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, target, error);
-  if (error) {
-    std::filesystem::remove(temporary);
-    throw FileError(fmt::format("cannot write \"{}\": {}", path, error.message()));
-  }
-}
-
 struct Settings {
   std::string graph_file;
   std::vector<std::string> ops;
@@ -243,11 +216,12 @@ int run_gradcheck(const Settings& settings) {
     fmt::print("\n{} {}:\n{}", row.op, row.shape, row.report.to_string());
   }
   std::string source = from_file ? settings.graph_file : std::string("registered ops");
-  if (!settings.json_path.empty()) write_file_whole(settings.json_path, json_report(rows, settings.seed, source));
-  if (!settings.junit_path.empty()) write_file_whole(settings.junit_path, junit_report(rows));
+  if (!settings.json_path.empty()) write_file_atomically(settings.json_path, json_report(rows, settings.seed, source));
+  if (!settings.junit_path.empty()) write_file_atomically(settings.junit_path, junit_report(rows));
 
   if (failed == 0) {
-    fmt::print("\n{} checks passed ({}, seed {}) in {:.0f} ms\n", rows.size(), source, settings.seed, seconds * 1e3);
+    fmt::print("\n{} {} passed ({}, seed {}) in {:.0f} ms\n", rows.size(), rows.size() == 1 ? "check" : "checks",
+               source, settings.seed, seconds * 1e3);
     return exit_ok;
   }
   fmt::print("\n{} of {} checks FAILED ({}, seed {}): {}\n", failed, rows.size(), source, settings.seed,
