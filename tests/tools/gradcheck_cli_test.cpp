@@ -187,6 +187,23 @@ TEST_F(GradcheckCli, ChecksAGraphFileEndToEndAndNodeByNode) {
   EXPECT_EQ(broken.status, 2);
   EXPECT_NE(broken.err.find("broken.json"), std::string::npos) << broken.err;
   EXPECT_EQ(run(fmt::format("'{}' --op sigmoid", path("model.json"))).status, 2);  // a file or ops, not both
+  EXPECT_EQ(run(fmt::format("--dot '{}'", path("ops.svg"))).status, 2);  // diagrams need a graph file
+  EXPECT_EQ(run(fmt::format("'{}' --dot '{}'", path("model.json"), path("model.txt"))).status, 2);
+}
+
+TEST_F(GradcheckCli, DrawsTheFailingNodesOfAGraphFile) {
+  write_text(path("model.json"), R"({"dagrad": 1,
+    "nodes": [{"name": "x", "op": "input", "shape": [3], "value": [1, -2, 3]},
+              {"name": "s", "op": "sigmoid", "inputs": ["x"]},
+              {"name": "loss", "op": "sum", "inputs": ["s"]}],
+    "outputs": ["loss"]})");
+  CliRun passing = run(fmt::format("'{}' --dot '{}'", path("model.json"), path("passing.dot")));
+  ASSERT_EQ(passing.status, 0) << passing.out << passing.err;
+  EXPECT_EQ(read_text(path("passing.dot")).find("FAILED"), std::string::npos);
+  // A step of 0.5 makes sigmoid's finite differences inaccurate: its node fails and is drawn so.
+  CliRun failing = run(fmt::format("'{}' --eps 0.5 --dot '{}'", path("model.json"), path("failing.dot")));
+  ASSERT_EQ(failing.status, 1) << failing.out << failing.err;
+  EXPECT_NE(read_text(path("failing.dot")).find("backward FAILED for input 0"), std::string::npos);
 }
 
 }  // namespace

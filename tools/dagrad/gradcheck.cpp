@@ -4,6 +4,7 @@
 //   dagrad gradcheck --op softmax         one op (repeat --op for several)
 //   dagrad gradcheck --json r.json --junit r.xml   reports for CI
 //   dagrad gradcheck model.json           a graph file, end to end and node by node
+//   dagrad gradcheck model.json --dot failures.svg   ... with failing nodes drawn red
 //
 // Exit status: 0 all checks pass, 1 any fails, 2 bad usage (unknown flag or
 // op, unreadable file, bad options).
@@ -17,6 +18,7 @@
 
 #include "command.hpp"
 #include "dagrad/dagrad.hpp"
+#include "dagrad/dot.hpp"
 #include "dagrad/gradcheck.hpp"
 #include "dagrad/graph_file.hpp"
 
@@ -145,13 +147,21 @@ std::string junit_report(const std::vector<CheckRow>& rows) {
 struct Settings {
   std::string graph_file;
   std::vector<std::string> ops;
-  std::string json_path, junit_path;
+  std::string json_path, junit_path, dot_path;
   std::uint64_t seed = 0;
   double eps = 1e-6;
   bool fast = false;
   int projections = 8;
   bool verbose = false;
 };
+
+// A diagram format render() knows, checked before any work is done.
+void check_diagram_path(const std::string& path) {
+  for (std::string_view extension : {".dot", ".svg", ".png", ".pdf"}) {
+    if (path.size() > extension.size() && path.ends_with(extension)) return;
+  }
+  throw Error(fmt::format("--dot \"{}\": the diagram's file name must end in .dot, .svg, .png or .pdf", path));
+}
 
 std::vector<CheckRow> check_ops(const Settings& settings, const GradcheckOptions& options) {
   std::vector<std::string> names = settings.ops.empty() ? OpRegistry::global().names() : settings.ops;
@@ -167,6 +177,7 @@ std::vector<CheckRow> check_ops(const Settings& settings, const GradcheckOptions
 
 std::vector<CheckRow> check_graph_file(const Settings& settings, const GradcheckOptions& options) {
   LoadedGraph loaded = load_graph(settings.graph_file);
+  if (!settings.dot_path.empty()) check_diagram_path(settings.dot_path);
   if (loaded.outputs.empty()) {
     throw Error(fmt::format("graph file \"{}\" names no outputs: there is nothing to check", settings.graph_file));
   }
@@ -187,6 +198,15 @@ std::vector<CheckRow> check_graph_file(const Settings& settings, const Gradcheck
     }
     row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     rows.push_back(std::move(row));
+  }
+  if (!settings.dot_path.empty()) {
+    // The diagram overlays one report: the first failing output's, else the first output's.
+    std::size_t shown = 0;
+    while (shown + 1 < rows.size() && rows[shown].report.passed()) ++shown;
+    DotOptions dot;
+    dot.outputs = loaded.outputs;
+    dot.gradcheck = &rows[shown].report;
+    render(*loaded.graph, settings.dot_path, dot);
   }
   return rows;
 }
@@ -212,7 +232,10 @@ int run_gradcheck(const Settings& settings) {
       continue;
     }
     ++failed;
-    if (std::find(failed_ops.begin(), failed_ops.end(), row.op) == failed_ops.end()) failed_ops.push_back(row.op);
+    // Ops name themselves; a graph file's output names its first wrong node.
+    std::string what = from_file ? fmt::format("output \"{}\": {}", row.report.output, one_line_failure(row.report))
+                                 : row.op;
+    if (std::find(failed_ops.begin(), failed_ops.end(), what) == failed_ops.end()) failed_ops.push_back(what);
     fmt::print("\n{} {}:\n{}", row.op, row.shape, row.report.to_string());
   }
   std::string source = from_file ? settings.graph_file : std::string("registered ops");
@@ -224,8 +247,8 @@ int run_gradcheck(const Settings& settings) {
                source, settings.seed, seconds * 1e3);
     return exit_ok;
   }
-  fmt::print("\n{} of {} checks FAILED ({}, seed {}): {}\n", failed, rows.size(), source, settings.seed,
-             fmt::join(failed_ops, ", "));
+  fmt::print("\n{} of {} {} FAILED ({}, seed {}): {}\n", failed, rows.size(), rows.size() == 1 ? "check" : "checks",
+             source, settings.seed, fmt::join(failed_ops, from_file ? "; " : ", "));
   return exit_failed;
 }
 
@@ -243,6 +266,9 @@ const CommandRegistration registration{
           ->capture_default_str();
       app.add_option("--json", settings->json_path, "Write a JSON report here (each result names its \"op\")");
       app.add_option("--junit", settings->junit_path, "Write a JUnit XML report here");
+      app.add_option("--dot", settings->dot_path,
+                     "With a graph file: draw it (.dot, .svg, .png, .pdf) with failing nodes marked red")
+          ->needs(app.get_option("graph_file"));
       app.add_option("--eps", settings->eps, "Central-difference step")->capture_default_str();
       app.add_flag("--fast", settings->fast, "Compare random projections u^T J v instead of full Jacobians");
       app.add_option("--projections", settings->projections, "Random projections per check in --fast mode")
