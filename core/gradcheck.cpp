@@ -25,14 +25,40 @@ double dot(const TensorView& a, const TensorView& b) {
   return total;
 }
 
+// A central difference u . (f(x + eps v) - f(x - eps v)) / (2 eps), with the
+// outputs differenced element by element before they are summed (summing
+// first would cancel two large nearly equal sums and lose digits in
+// proportion to the output's size), and the rounding error it may carry:
+// one unit of float64 rounding in each output element the step moved,
+// scaled as the difference scales them.
+struct CentralDifference {
+  double value = 0;
+  double rounding = 0;
+};
+
+CentralDifference central_difference(const TensorView& u, const TensorView& plus, const TensorView& minus,
+                                     double eps) {
+  double total = 0, magnitude = 0;
+  for (std::int64_t k = 0; k < u.size(); ++k) {
+    if (plus[k] == minus[k]) continue;  // untouched by the step: exactly 0, no rounding
+    total += u[k] * (plus[k] - minus[k]);
+    double scale = std::abs(u[k]) * (std::abs(plus[k]) + std::abs(minus[k]));
+    magnitude += scale * scale;
+  }
+  // Roundings of different elements are independent: they add in quadrature.
+  return {total / (2 * eps), std::numeric_limits<double>::epsilon() * std::sqrt(magnitude) / (2 * eps)};
+}
+
 // Analytic against numeric, element by element (skipped ones left out).
-GradientComparison compare(const std::vector<double>& analytic, const std::vector<double>& numeric,
+GradientComparison compare(const std::vector<double>& analytic, const std::vector<CentralDifference>& numeric_values,
                            const std::vector<char>& skipped,
                            const std::function<std::vector<std::int64_t>(std::int64_t)>& index_of,
                            const GradcheckOptions& options) {
   GradientComparison result;
   result.eps = options.eps;
-  double difference_squared = 0, analytic_squared = 0, numeric_squared = 0;
+  std::vector<double> numeric;
+  for (const CentralDifference& d : numeric_values) numeric.push_back(d.value);
+  double difference_squared = 0, analytic_squared = 0, numeric_squared = 0, rounding_squared = 0;
   double worst_score = -1;
   std::int64_t worst = -1;
   bool finite = true;
@@ -51,6 +77,7 @@ GradientComparison compare(const std::vector<double>& analytic, const std::vecto
       double allowed = options.atol + options.rtol * std::abs(n);
       score = allowed > 0 ? abs_error / allowed : (abs_error > 0 ? infinity : 0.0);
       difference_squared += abs_error * abs_error;
+      rounding_squared += numeric_values[k].rounding * numeric_values[k].rounding;
       analytic_squared += a * a;
       numeric_squared += n * n;
     } else {
@@ -63,6 +90,7 @@ GradientComparison compare(const std::vector<double>& analytic, const std::vecto
       worst = std::int64_t(k);
     }
   }
+  result.rounding_error = std::sqrt(rounding_squared);
   result.analytic_norm = std::sqrt(analytic_squared);
   result.numeric_norm = std::sqrt(numeric_squared);
   double norms = result.analytic_norm + result.numeric_norm;
@@ -71,8 +99,17 @@ GradientComparison compare(const std::vector<double>& analytic, const std::vecto
   } else {
     result.relative_difference = norms == 0 ? 0.0 : std::sqrt(difference_squared) / norms;
   }
-  bool relative_difference_ok =
-      result.relative_difference < options.max_relative_difference || (finite && norms < options.atol);
+  // A difference the numeric gradient's own rounding can explain is no
+  // evidence against the analytic one: with a scalar loss averaged over a
+  // large batch, per-element gradients shrink like 1/batch while the loss's
+  // rounding does not, and the relative difference alone would fail a
+  // correct backward. The margin covers cancellation inside an op (a sum of
+  // terms larger than its result); measured over every op and an MLP, the
+  // actual error stays below 8 times the estimate.
+  constexpr double rounding_margin = 32;
+  bool within_rounding = finite && std::sqrt(difference_squared) <= rounding_margin * result.rounding_error;
+  bool relative_difference_ok = result.relative_difference < options.max_relative_difference ||
+                                (finite && norms < options.atol) || within_rounding;
   result.passed = finite && worst_score <= 1 && relative_difference_ok;
   if (worst >= 0) {
     result.worst_index = index_of(worst);
@@ -183,7 +220,7 @@ void check_node(Graph& graph, int id, std::span<const int> inputs_to_check, cons
   const std::size_t count = x.size();
 
   Tensor y(node.shape());
-  Tensor perturbed_output(node.shape());
+  Tensor plus(node.shape()), minus(node.shape());
   op.forward(views, y);
   Tensor upstream = random_normal(node.shape(), rng);
 
@@ -204,10 +241,6 @@ void check_node(Graph& graph, int id, std::span<const int> inputs_to_check, cons
   op.backward(views, y, upstream, assign_slots);
   op.backward(views, y, upstream, accumulate_slots);
 
-  auto objective = [&] {
-    op.forward(views, perturbed_output);
-    return dot(upstream, perturbed_output);
-  };
   const double eps = options.eps;
   // Element e of any input moves only kink point e (the op contract).
   auto near_kink = [&](std::int64_t element) {
@@ -217,24 +250,25 @@ void check_node(Graph& graph, int id, std::span<const int> inputs_to_check, cons
   for (int i : inputs_to_check) {
     Tensor& xi = x[std::size_t(i)];
     const Tensor& gradient = assigned[std::size_t(i)];
-    std::vector<double> analytic, numeric;
+    std::vector<double> analytic;
+    std::vector<CentralDifference> numeric;
     std::vector<char> skipped;
     std::function<std::vector<std::int64_t>(std::int64_t)> index_of;
     if (!options.fast) {
       for (std::int64_t k = 0; k < xi.size(); ++k) {
         analytic.push_back(gradient[k]);
         if (near_kink(k)) {
-          numeric.push_back(0);
+          numeric.push_back({});
           skipped.push_back(1);
           continue;
         }
         double original = xi[k];
         xi[k] = original + eps;
-        double plus = objective();
+        op.forward(views, plus);
         xi[k] = original - eps;
-        double minus = objective();
+        op.forward(views, minus);
         xi[k] = original;
-        numeric.push_back((plus - minus) / (2 * eps));
+        numeric.push_back(central_difference(upstream, plus, minus, eps));
         skipped.push_back(0);
       }
       index_of = [&xi](std::int64_t k) { return xi.unravel(k); };
@@ -256,11 +290,11 @@ void check_node(Graph& graph, int id, std::span<const int> inputs_to_check, cons
         }
         analytic.push_back(dot(gradient, v));
         for (std::int64_t k = 0; k < xi.size(); ++k) xi[k] = original[k] + eps * v[k];
-        double plus = objective();
+        op.forward(views, plus);
         for (std::int64_t k = 0; k < xi.size(); ++k) xi[k] = original[k] - eps * v[k];
-        double minus = objective();
+        op.forward(views, minus);
         xi.copy_from(original);
-        numeric.push_back((plus - minus) / (2 * eps));
+        numeric.push_back(central_difference(upstream, plus, minus, eps));
         skipped.push_back(0);
       }
       index_of = [](std::int64_t p) { return std::vector<std::int64_t>{p}; };
@@ -424,26 +458,28 @@ GradcheckReport run_gradcheck(Graph& graph, Expr output, const TensorView* seed,
 
   // End to end: L = seed . output, each leaf moved by +-eps.
   KinkWatch kinks(graph, order);
-  auto objective = [&] { return dot(seed_gradient, graph.forward(output)); };
+  Tensor plus(out.shape()), minus(out.shape());
+  auto evaluate = [&](Tensor& into) { into.copy_from(graph.forward(output)); };
   const double eps = options.eps;
   for (std::size_t j = 0; j < wrt.size(); ++j) {
     Expr leaf = wrt[j];
     const Tensor& gradient = analytic[j];
-    std::vector<double> analytic_values, numeric;
+    std::vector<double> analytic_values;
+    std::vector<CentralDifference> numeric;
     std::vector<char> skipped;
     std::function<std::vector<std::int64_t>(std::int64_t)> index_of;
     Tensor original = Tensor::from(leaf.value());
     if (!options.fast) {
       for (std::int64_t k = 0; k < original.size(); ++k) {
         graph.mutable_value(leaf)[k] = original[k] + eps;
-        double plus = objective();
+        evaluate(plus);
         bool crossed = kinks.crossed();
         graph.mutable_value(leaf)[k] = original[k] - eps;
-        double minus = objective();
+        evaluate(minus);
         crossed = crossed || kinks.crossed();
         graph.mutable_value(leaf)[k] = original[k];
         analytic_values.push_back(gradient[k]);
-        numeric.push_back((plus - minus) / (2 * eps));
+        numeric.push_back(central_difference(seed_gradient, plus, minus, eps));
         skipped.push_back(crossed ? 1 : 0);
       }
       index_of = [&original](std::int64_t k) { return original.unravel(k); };
@@ -453,14 +489,14 @@ GradcheckReport run_gradcheck(Graph& graph, Expr output, const TensorView* seed,
         analytic_values.push_back(dot(gradient, v));
         TensorView& value = graph.mutable_value(leaf);
         for (std::int64_t k = 0; k < v.size(); ++k) value[k] = original[k] + eps * v[k];
-        double plus = objective();
+        evaluate(plus);
         bool crossed = kinks.crossed();
         TensorView& value_minus = graph.mutable_value(leaf);
         for (std::int64_t k = 0; k < v.size(); ++k) value_minus[k] = original[k] - eps * v[k];
-        double minus = objective();
+        evaluate(minus);
         crossed = crossed || kinks.crossed();
         graph.mutable_value(leaf).copy_from(original);
-        numeric.push_back((plus - minus) / (2 * eps));
+        numeric.push_back(central_difference(seed_gradient, plus, minus, eps));
         skipped.push_back(crossed ? 1 : 0);
       }
       index_of = [](std::int64_t p) { return std::vector<std::int64_t>{p}; };
@@ -497,6 +533,7 @@ nlohmann::json comparison_json(const GradientComparison& r) {
           {"relative_difference", r.relative_difference},
           {"analytic_norm", r.analytic_norm},
           {"numeric_norm", r.numeric_norm},
+          {"rounding_error", r.rounding_error},
           {"worst_index", r.worst_index},
           {"worst_analytic", r.worst_analytic},
           {"worst_numeric", r.worst_numeric},

@@ -26,9 +26,10 @@ struct GradcheckOptions {
   double atol = 1e-5;
   double rtol = 1e-3;
   // The course's relative difference ||g - g_num|| / (||g|| + ||g_num||) must
-  // stay below this (the course's 1e-7). It is not applied to a gradient
-  // whose norms sum to less than atol: there both vectors are rounding noise
-  // and only the elementwise test means anything.
+  // stay below this (the course's 1e-7). It is waived where both vectors are
+  // rounding noise: when their norms sum to less than atol, or when
+  // ||g - g_num|| is within 32 times the estimated float64 rounding error of
+  // the central differences (GradientComparison::rounding_error).
   double max_relative_difference = 1e-7;
   // Fast mode for large tensors: compare u^T J v against a finite difference
   // along v for `projections` random directions instead of full Jacobians.
@@ -52,6 +53,9 @@ struct GradientComparison {
   double max_rel_error = 0;
   double relative_difference = 0;  // the course's measure
   double analytic_norm = 0, numeric_norm = 0;  // L2 norms over the compared elements
+  // Estimated L2 norm of the float64 rounding error in the numeric gradient
+  // (one rounding per output element of each forward pass).
+  double rounding_error = 0;
   std::vector<std::int64_t> worst_index;  // multi-dimensional
   double worst_analytic = 0;
   double worst_numeric = 0;

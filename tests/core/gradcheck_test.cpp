@@ -196,6 +196,32 @@ TEST(Gradcheck, WorstElementHasItsMultiDimensionalIndexAndValues) {
   EXPECT_EQ(report.failing_nodes()[0]->result.worst_index, (std::vector<std::int64_t>{1, 1, 1}));
 }
 
+TEST(Gradcheck, RoundingNoiseOfALargeMeanIsNotAFailureButAWrongBackwardStillIs) {
+  // L = mean(x + 100) over 400 elements: each gradient element is 1/400
+  // while the rounding of L (about 100) puts about 7e-9 of noise into each
+  // numeric element, so the relative difference exceeds 1e-7 for a correct
+  // backward.
+  Graph g;
+  Expr x = g.input("x", normal({20, 20}, 16), true);
+  Expr loss = mean(x + 100.0, "loss");
+  GradcheckReport report = gradcheck(g, loss);
+  EXPECT_TRUE(report.passed()) << report.to_string();
+  const GradientComparison& leaf = report.leaves[0].result;
+  EXPECT_GT(leaf.relative_difference, 1e-7);
+  double difference = leaf.relative_difference * (leaf.analytic_norm + leaf.numeric_norm);
+  EXPECT_LE(difference, 32 * leaf.rounding_error);
+  EXPECT_GT(leaf.rounding_error, 0);
+
+  Graph h;
+  Expr y = h.input("x", normal({20, 20}, 16), true);
+  Expr wrong_loss = mean(scale(y, 1.0, 1.01, "slightly_wrong") + 100.0, "loss");
+  GradcheckReport wrong = gradcheck(h, wrong_loss);
+  EXPECT_FALSE(wrong.passed());
+  ASSERT_EQ(wrong.failing_nodes().size(), 1u);
+  EXPECT_EQ(wrong.failing_nodes()[0]->name, "slightly_wrong");
+  EXPECT_FALSE(wrong.leaves[0].result.passed);
+}
+
 TEST(Gradcheck, NonScalarOutputWithSeedGradient) {
   Graph g;
   Expr x = g.input("x", normal({2, 5}, 6), true);
