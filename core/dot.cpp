@@ -12,8 +12,8 @@
 //  4. what is left, grouped by op, largest group first, then all of it.
 // Then collapsed single clusters are opened again, smallest first, while
 // they fit: the first and last layer of a deep network are shown in full.
-// Outputs, nodes failing a gradient check and nodes holding NaN or Inf are
-// never collapsed: they are what a reader is looking for.
+// The outputs asked for, nodes failing a gradient check and nodes holding
+// NaN or Inf are never collapsed: they are what a reader is looking for.
 #include "dagrad/dot.hpp"
 
 #include <graphviz/cgraph.h>
@@ -138,6 +138,9 @@ class Plan {
       }
       output_ids.push_back(output.id());
     }
+    // Outputs named by the caller are never collapsed; without any, the
+    // sinks are highlighted as outputs but may be collapsed.
+    bool outputs_named = !output_ids.empty();
     if (output_ids.empty()) {
       nodes_.resize(std::size_t(graph.size()));
       std::iota(nodes_.begin(), nodes_.end(), 0);
@@ -157,7 +160,7 @@ class Plan {
     find_failures();
     pinned_.assign(std::size_t(graph.size()), 0);
     for (int id : nodes_) {
-      pinned_[std::size_t(id)] = is_output(id) || failures_.count(id) != 0 || non_finite_value(id).any() ||
+      pinned_[std::size_t(id)] = (outputs_named && is_output(id)) || failures_.count(id) != 0 || non_finite_value(id).any() ||
                                  non_finite_grad(id).any();
     }
     needs_grad_.assign(std::size_t(graph.size()), 0);
