@@ -61,10 +61,10 @@ fs::path write(const std::string& name, const std::string& text) {
   return path;
 }
 
-std::string course() { return std::string(DAGRAD_SOURCE_DIR) + "/tools/graphs/course.json"; }
+std::string course() { return fmt::format("{}/tools/graphs/course.json", DAGRAD_SOURCE_DIR); }
 
 TEST(GraphCli, EvalPrintsEveryOutput) {
-  CliRun run = dagrad_cli("eval " + std::string(DAGRAD_SOURCE_DIR) + "/tools/graphs/losses.json");
+  CliRun run = dagrad_cli(fmt::format("eval {}/tools/graphs/losses.json", DAGRAD_SOURCE_DIR));
   EXPECT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(run.out, "L1: shape ()\narray(1.1)\nL2: shape ()\narray(0.43)\n");
   EXPECT_EQ(run.err, "");
