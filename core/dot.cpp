@@ -51,7 +51,10 @@ constexpr const char* backward_edge = "#c0392b";
 
 // ---- text ----
 
-std::string number(double v) { return fmt::format("{:.4g}", v); }
+std::string number(double v) {
+  if (std::isnan(v)) return "nan";  // fmt would print a sign bit as "-nan"
+  return fmt::format("{:.4g}", v);
+}
 
 struct NonFinite {
   std::int64_t nan = 0, inf = 0;
