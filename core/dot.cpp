@@ -428,6 +428,7 @@ std::string node_label(const Plan& plan, const DotOptions& options, int id) {
   const Node& node = plan.graph().node(id);
   // Inside a cluster box the prefix is its label: "layer1/W" shows as "W".
   std::string name = options.cluster ? node.name().substr(node.name().rfind('/') + 1) : node.name();
+  if (name.empty()) name = node.name();  // "a/" keeps its full name
   std::vector<std::string> lines{escape_label(name)};
   lines.push_back(escape_label(node.is_leaf() ? std::string(to_string(node.kind())) : node.op()->label()));
   lines.push_back(to_string(node.shape()));
