@@ -1,0 +1,526 @@
+// Graph files: JSON in, JSON out.
+//
+// Reading goes through nlohmann-json, then checks everything a graph needs
+// before building a node, so every problem is reported as a FileError that
+// names the file and the node. Writing is done by hand, one node per line in
+// topological order, so the output is deterministic (save, load, save gives
+// the same bytes) and each double is written in its shortest form that reads
+// back to the same bits.
+//
+// NaN and infinities have no JSON spelling; they are written as the strings
+// "NaN", "Infinity" and "-Infinity" (JavaScript's names) and read back as
+// such. A NaN's sign and payload are not kept.
+#include "dagrad/graph_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace dagrad {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int format_version = 1;
+constexpr std::string_view leaf_kinds[] = {"input", "parameter", "constant"};
+
+bool is_leaf_kind(std::string_view op) {
+  return std::find(std::begin(leaf_kinds), std::end(leaf_kinds), op) != std::end(leaf_kinds);
+}
+
+// Thrown while reading; turned into a FileError naming the file.
+struct FormatError {
+  std::string message;
+};
+
+[[noreturn]] void fail(std::string message) { throw FormatError{std::move(message)}; }
+
+std::string describe(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::boolean: return "a boolean";
+    case Json::value_t::string: return fmt::format("the string {}", value.dump());
+    case Json::value_t::array: return "a list";
+    case Json::value_t::object: return "an object";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float: return fmt::format("the number {}", value.dump());
+    default: return "an unsupported value";
+  }
+}
+
+// ---- numbers as text ----
+
+// Shortest text that reads back to the same double (fmt's Dragonbox), with
+// non-finite values as strings. "-0" would read back as the integer 0, so
+// negative zero is written "-0.0".
+std::string number_text(double v) {
+  if (std::isnan(v)) return "\"NaN\"";
+  if (std::isinf(v)) return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  if (v == 0 && std::signbit(v)) return "-0.0";
+  return fmt::format("{}", v);
+}
+
+double read_number(const Json& value, const std::string& what) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
+    if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
+    if (s == "Infinity") return std::numeric_limits<double>::infinity();
+    if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
+  }
+  fail(fmt::format("{} must be a number (or \"NaN\", \"Infinity\", \"-Infinity\"), got {}", what, describe(value)));
+}
+
+std::string quoted(const std::string& s) { return Json(s).dump(); }
+
+// ---- attributes ----
+
+std::string attr_text(const std::string& node, const std::string& key, const AttrValue& value) {
+  return std::visit(
+      [&](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          return v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          return fmt::format("{}", v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          if (!std::isfinite(v)) {
+            throw Error(fmt::format("node \"{}\": attribute \"{}\" is {}; graph files store only finite attribute "
+                                    "numbers", node, key, v));
+          }
+          // Always with a point or exponent, so it reads back as a double
+          // attribute and not an integer one.
+          std::string text = number_text(v);
+          if (text.find_first_of(".e") == std::string::npos) text += ".0";
+          return text;
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return quoted(v);
+        } else {
+          return fmt::format("[{}]", fmt::join(v, ", "));
+        }
+      },
+      value);
+}
+
+AttrValue read_attr(const std::string& key, const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::boolean: return value.get<bool>();
+    case Json::value_t::number_integer: return value.get<std::int64_t>();
+    case Json::value_t::number_unsigned:
+      if (value.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max())) break;
+      return value.get<std::int64_t>();
+    case Json::value_t::number_float: return value.get<double>();
+    case Json::value_t::string: return value.get<std::string>();
+    case Json::value_t::array: {
+      std::vector<std::int64_t> ints;
+      for (const Json& item : value) {
+        if (!item.is_number_integer()) {
+          fail(fmt::format("attribute \"{}\" must be a list of integers, but it holds {}", key, describe(item)));
+        }
+        ints.push_back(item.get<std::int64_t>());
+      }
+      return ints;
+    }
+    default: break;
+  }
+  fail(fmt::format("attribute \"{}\" must be a boolean, a number, a string or a list of integers, got {}", key,
+                   describe(value)));
+}
+
+// ---- reading ----
+
+// One entry of "nodes", checked.
+struct NodeSpec {
+  std::string name;
+  std::string op;
+  std::vector<std::string> inputs;
+  Attrs attrs;
+  Shape shape;
+  std::vector<double> values;
+  bool requires_grad = false;
+};
+
+std::string node_context(const NodeSpec& spec, std::size_t index) {
+  if (spec.name.empty()) return fmt::format("nodes[{}]", index);
+  return fmt::format("node \"{}\" (nodes[{}])", spec.name, index);
+}
+
+const Json& require(const Json& object, const char* key, const std::string& where) {
+  auto it = object.find(key);
+  if (it == object.end()) fail(fmt::format("{}: missing \"{}\"", where, key));
+  return *it;
+}
+
+Shape read_shape(const Json& value, const std::string& where) {
+  if (!value.is_array()) fail(fmt::format("{}: \"shape\" must be a list of dimensions, got {}", where, describe(value)));
+  if (value.size() > std::size_t(Shape::max_rank)) {
+    fail(fmt::format("{}: \"shape\" has {} dimensions; at most {} are supported", where, value.size(), Shape::max_rank));
+  }
+  std::vector<std::int64_t> dims;
+  std::int64_t elements = 1;
+  for (const Json& d : value) {
+    if (!d.is_number_integer() || d.get<std::int64_t>() < 0) {
+      fail(fmt::format("{}: \"shape\" dimensions must be non-negative integers, got {}", where, describe(d)));
+    }
+    dims.push_back(d.get<std::int64_t>());
+    // An overflowing element count could wrap around to match a short "value".
+    if (__builtin_mul_overflow(elements, dims.back(), &elements)) {
+      fail(fmt::format("{}: \"shape\" [{}] has more elements than a tensor can hold", where, fmt::join(dims, ", ")));
+    }
+  }
+  return Shape(std::span<const std::int64_t>(dims));
+}
+
+NodeSpec read_node(const Json& json, std::size_t index) {
+  NodeSpec spec;
+  std::string where = fmt::format("nodes[{}]", index);
+  if (!json.is_object()) fail(fmt::format("{} must be an object, got {}", where, describe(json)));
+  const Json& name = require(json, "name", where);
+  if (!name.is_string() || name.get_ref<const std::string&>().empty()) {
+    fail(fmt::format("{}: \"name\" must be a non-empty string, got {}", where, describe(name)));
+  }
+  spec.name = name.get<std::string>();
+  where = node_context(spec, index);
+  const Json& op = require(json, "op", where);
+  if (!op.is_string()) fail(fmt::format("{}: \"op\" must be a string, got {}", where, describe(op)));
+  spec.op = op.get<std::string>();
+  bool leaf = is_leaf_kind(spec.op);
+  if (!leaf && !OpRegistry::global().contains(spec.op)) {
+    fail(fmt::format("{}: unknown op \"{}\" (known: input, parameter, constant, {})", where, spec.op,
+                     fmt::join(OpRegistry::global().names(), ", ")));
+  }
+
+  for (const auto& [key, value] : json.items()) {
+    constexpr std::string_view known[] = {"name", "op", "shape", "value", "requires_grad", "inputs", "attrs"};
+    if (std::find(std::begin(known), std::end(known), key) == std::end(known)) {
+      fail(fmt::format("{}: unknown key \"{}\" (a node has {})", where, key, fmt::join(known, ", ")));
+    }
+    if (leaf && (key == "inputs" || key == "attrs")) fail(fmt::format("{}: a {} has no \"{}\"", where, spec.op, key));
+    if (!leaf && (key == "shape" || key == "value" || key == "requires_grad")) {
+      fail(fmt::format("{}: \"{}\" belongs to leaves (input, parameter, constant); an op node's shape is "
+                       "inferred from its inputs", where, key));
+    }
+  }
+
+  if (leaf) {
+    spec.shape = read_shape(require(json, "shape", where), where);
+    const Json& values = require(json, "value", where);
+    if (!values.is_array()) fail(fmt::format("{}: \"value\" must be a flat list of numbers, got {}", where, describe(values)));
+    if (std::int64_t(values.size()) != spec.shape.elements()) {
+      fail(fmt::format("{}: \"value\" holds {} numbers but shape {} needs {}", where, values.size(), spec.shape,
+                       spec.shape.elements()));
+    }
+    spec.values.reserve(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      spec.values.push_back(read_number(values[i], fmt::format("{}: value[{}]", where, i)));
+    }
+    if (auto rg = json.find("requires_grad"); rg != json.end()) {
+      if (!rg->is_boolean()) fail(fmt::format("{}: \"requires_grad\" must be true or false, got {}", where, describe(*rg)));
+      spec.requires_grad = rg->get<bool>();
+      if (spec.op == "constant" && spec.requires_grad) {
+        fail(fmt::format("{}: a constant never takes a gradient; make it an input or a parameter", where));
+      }
+      if (spec.op == "parameter" && !spec.requires_grad) {
+        fail(fmt::format("{}: a parameter always takes a gradient; make it a constant or an input", where));
+      }
+    }
+  } else {
+    if (auto inputs = json.find("inputs"); inputs != json.end()) {
+      if (!inputs->is_array()) fail(fmt::format("{}: \"inputs\" must be a list of node names, got {}", where, describe(*inputs)));
+      for (const Json& input : *inputs) {
+        if (!input.is_string()) fail(fmt::format("{}: \"inputs\" must hold node names, got {}", where, describe(input)));
+        spec.inputs.push_back(input.get<std::string>());
+      }
+    }
+    if (auto attrs = json.find("attrs"); attrs != json.end()) {
+      if (!attrs->is_object()) fail(fmt::format("{}: \"attrs\" must be an object, got {}", where, describe(*attrs)));
+      for (const auto& [key, value] : attrs->items()) {
+        try {
+          spec.attrs.set(key, read_attr(key, value));
+        } catch (const FormatError& e) {
+          fail(fmt::format("{}: {}", where, e.message));
+        }
+      }
+    }
+  }
+  return spec;
+}
+
+// Indices of `specs` with every node after its inputs. Depth-first from each
+// node in file order, so a file already in topological order keeps its
+// order. Iterative: a 100000-node chain must not overflow the stack.
+std::vector<std::size_t> topological_order(const std::vector<NodeSpec>& specs,
+                                           const std::vector<std::vector<std::size_t>>& inputs) {
+  enum State : char { unvisited, on_path, done };
+  std::vector<State> state(specs.size(), unvisited);
+  std::vector<std::size_t> order;
+  order.reserve(specs.size());
+  std::vector<std::pair<std::size_t, std::size_t>> path;  // (node, next input to visit)
+  for (std::size_t root = 0; root < specs.size(); ++root) {
+    if (state[root] != unvisited) continue;
+    path.push_back({root, 0});
+    state[root] = on_path;
+    while (!path.empty()) {
+      auto& [node, next] = path.back();
+      if (next == inputs[node].size()) {
+        state[node] = done;
+        order.push_back(node);
+        path.pop_back();
+        continue;
+      }
+      std::size_t input = inputs[node][next++];
+      if (state[input] == done) continue;
+      if (state[input] == on_path) {
+        // path = [..., input, a, b, ..., node]: each consumes the next, and
+        // node consumes input. In data-flow order: input -> node -> ... -> a -> input.
+        std::vector<std::string> cycle{quoted(specs[input].name)};
+        for (auto it = path.rbegin(); it != path.rend() && it->first != input; ++it) {
+          cycle.push_back(quoted(specs[it->first].name));
+        }
+        cycle.push_back(quoted(specs[input].name));
+        fail(fmt::format("the graph has a cycle through node \"{}\" (each node is an input of the next): {}",
+                         specs[input].name, fmt::join(cycle, " -> ")));
+      }
+      state[input] = on_path;
+      path.push_back({input, 0});
+    }
+  }
+  return order;
+}
+
+// Line and column (1-based) of a byte offset.
+std::pair<std::size_t, std::size_t> line_and_column(const std::string& text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::size_t line = 1, line_start = 0;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return {line, offset - line_start + 1};
+}
+
+LoadedGraph build(const Json& document) {
+  if (!document.is_object()) fail(fmt::format("a graph file holds one JSON object, got {}", describe(document)));
+  for (const auto& [key, value] : document.items()) {
+    if (key != "dagrad" && key != "nodes" && key != "outputs") {
+      fail(fmt::format("unknown key \"{}\" (a graph file has \"dagrad\", \"nodes\" and \"outputs\")", key));
+    }
+  }
+  auto version = document.find("dagrad");
+  if (version == document.end()) fail("missing \"dagrad\": 1 (the format version); is this a dagrad graph file?");
+  if (!version->is_number_integer() || version->get<std::int64_t>() != format_version) {
+    fail(fmt::format("format version {} is not supported (this dagrad reads version {})", version->dump(),
+                     format_version));
+  }
+  const Json& nodes = require(document, "nodes", "the file");
+  if (!nodes.is_array()) fail(fmt::format("\"nodes\" must be a list, got {}", describe(nodes)));
+
+  std::vector<NodeSpec> specs;
+  specs.reserve(nodes.size());
+  std::map<std::string, std::size_t, std::less<>> index_of;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    specs.push_back(read_node(nodes[i], i));
+    auto [it, inserted] = index_of.emplace(specs.back().name, i);
+    if (!inserted) fail(fmt::format("duplicate node name \"{}\" (nodes[{}] and nodes[{}])", specs.back().name, it->second, i));
+  }
+  std::vector<std::vector<std::size_t>> inputs(specs.size());
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    for (const std::string& name : specs[i].inputs) {
+      auto it = index_of.find(name);
+      if (it == index_of.end()) {
+        fail(fmt::format("{}: input \"{}\" is not the name of any node", node_context(specs[i], i), name));
+      }
+      inputs[i].push_back(it->second);
+    }
+  }
+  std::vector<std::size_t> output_indices;
+  if (auto outputs = document.find("outputs"); outputs != document.end()) {
+    if (!outputs->is_array()) fail(fmt::format("\"outputs\" must be a list of node names, got {}", describe(*outputs)));
+    for (const Json& output : *outputs) {
+      if (!output.is_string()) fail(fmt::format("\"outputs\" must hold node names, got {}", describe(output)));
+      auto it = index_of.find(output.get_ref<const std::string&>());
+      if (it == index_of.end()) fail(fmt::format("output \"{}\" is not the name of any node", output.get<std::string>()));
+      output_indices.push_back(it->second);
+    }
+  }
+
+  LoadedGraph loaded;
+  loaded.graph = std::make_unique<Graph>();
+  Graph& graph = *loaded.graph;
+  std::vector<Expr> built(specs.size());
+  for (std::size_t i : topological_order(specs, inputs)) {
+    NodeSpec& spec = specs[i];
+    Tensor value;
+    if (is_leaf_kind(spec.op)) value = Tensor(spec.shape, std::move(spec.values));
+    if (spec.op == "input") {
+      built[i] = graph.input(spec.name, std::move(value), spec.requires_grad);
+    } else if (spec.op == "parameter") {
+      built[i] = graph.parameter(spec.name, std::move(value));
+    } else if (spec.op == "constant") {
+      built[i] = graph.constant(std::move(value), spec.name);
+    } else {
+      std::vector<Expr> args;
+      for (std::size_t input : inputs[i]) args.push_back(built[input]);
+      try {
+        built[i] = graph.apply(spec.op, std::move(args), spec.attrs, spec.name);
+      } catch (const ShapeError&) {
+        throw;  // already `op "name": ...`, as the C++ API says it
+      } catch (const Error& e) {
+        // Attribute problems: the op's factory names the op, not the node.
+        fail(fmt::format("{}: {}", node_context(spec, i), e.what()));
+      }
+    }
+  }
+  for (std::size_t i : output_indices) loaded.outputs.push_back(built[i]);
+  return loaded;
+}
+
+}  // namespace
+
+LoadedGraph parse_graph(const std::string& json_text, const std::string& source_name) {
+  Json document;
+  try {
+    document = Json::parse(json_text);
+  } catch (const Json::parse_error& e) {
+    // nlohmann reports the byte just read; its own message starts with a
+    // position too, which is dropped in favour of the line and column.
+    auto [line, column] = line_and_column(json_text, e.byte == 0 ? 0 : e.byte - 1);
+    std::string detail = e.what();
+    if (auto colon = detail.find(": ", detail.find("parse error")); colon != std::string::npos) {
+      detail = detail.substr(colon + 2);
+    }
+    throw FileError(fmt::format("{}:{}:{}: not valid JSON: {}", source_name, line, column, detail));
+  }
+  try {
+    return build(document);
+  } catch (const FormatError& e) {
+    throw FileError(fmt::format("{}: {}", source_name, e.message));
+  } catch (const FileError&) {
+    throw;
+  } catch (const Error& e) {
+    throw FileError(fmt::format("{}: {}", source_name, e.what()));
+  }
+}
+
+LoadedGraph load_graph(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw FileError(fmt::format("{}: is a directory, not a graph file", path));
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw FileError(fmt::format("{}: cannot open the file: {}", path, std::strerror(errno)));
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad()) throw FileError(fmt::format("{}: cannot read the file: {}", path, std::strerror(errno)));
+  return parse_graph(text.str(), path);
+}
+
+std::string graph_to_json(const Graph& graph, std::span<const Expr> outputs) {
+  std::vector<int> output_ids;
+  for (const Expr& output : outputs) {
+    if (!output.valid() || &output.graph() != &graph) {
+      throw Error("graph_to_json: an output is empty or belongs to another graph");
+    }
+    output_ids.push_back(output.id());
+  }
+  std::vector<int> order;
+  if (output_ids.empty()) {
+    for (int id = 0; id < graph.size(); ++id) order.push_back(id);
+  } else {
+    order = graph.topological_order(output_ids);
+  }
+
+  std::string out = fmt::format("{{\n  \"dagrad\": {},\n  \"nodes\": [", format_version);
+  const char* separator = "\n";
+  for (int id : order) {
+    const Node& node = graph.node(id);
+    out += separator;
+    separator = ",\n";
+    out += fmt::format("    {{\"name\": {}, \"op\": {}", quoted(node.name()), quoted(std::string(node.op_name())));
+    if (node.is_leaf()) {
+      if (node.kind() == NodeKind::input && node.requires_grad()) out += ", \"requires_grad\": true";
+      out += fmt::format(", \"shape\": [{}], \"value\": [", fmt::join(node.shape().dims(), ", "));
+      const TensorView& value = node.value();
+      for (std::int64_t i = 0; i < value.size(); ++i) {
+        if (i != 0) out += ", ";
+        out += number_text(value[i]);
+      }
+      out += "]";
+    } else {
+      std::vector<std::string> names;
+      for (int input : node.inputs()) names.push_back(quoted(graph.node(input).name()));
+      out += fmt::format(", \"inputs\": [{}]", fmt::join(names, ", "));
+      Attrs attrs = node.op()->attrs();
+      if (!attrs.empty()) {
+        std::vector<std::string> items;
+        for (const auto& [key, value] : attrs.values()) {
+          items.push_back(fmt::format("{}: {}", quoted(key), attr_text(node.name(), key, value)));
+        }
+        out += fmt::format(", \"attrs\": {{{}}}", fmt::join(items, ", "));
+      }
+    }
+    out += "}";
+  }
+  std::vector<std::string> names;
+  for (int id : output_ids) names.push_back(quoted(graph.node(id).name()));
+  out += fmt::format("\n  ],\n  \"outputs\": [{}]\n}}\n", fmt::join(names, ", "));
+  return out;
+}
+
+void save_graph(const Graph& graph, std::span<const Expr> outputs, const std::string& path) {
+  write_file_atomically(path, graph_to_json(graph, outputs));
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  // The temporary file lives next to the target so that rename() stays on
+  // one file system and replaces the target in one step.
+  std::string temporary = path + ".tmp.XXXXXX";
+  int fd = ::mkstemp(temporary.data());
+  if (fd < 0) throw FileError(fmt::format("{}: cannot create a temporary file to write: {}", path, std::strerror(errno)));
+  auto fail_write = [&](const char* what) {
+    int error = errno;
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    throw FileError(fmt::format("{}: cannot {}: {}", path, what, std::strerror(error)));
+  };
+  std::size_t written = 0;
+  while (written < content.size()) {
+    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_write("write");
+    }
+    written += std::size_t(n);
+  }
+  // mkstemp creates the file 0600; give it the usual permissions (0666 less the umask).
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  if (::fchmod(fd, 0666 & ~mask) != 0) fail_write("set the permissions of");
+  if (::fsync(fd) != 0) fail_write("flush");
+  if (::close(fd) != 0) {
+    int error = errno;
+    ::unlink(temporary.c_str());
+    throw FileError(fmt::format("{}: cannot write: {}", path, std::strerror(error)));
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    int error = errno;
+    ::unlink(temporary.c_str());
+    throw FileError(fmt::format("{}: cannot write (rename): {}", path, std::strerror(error)));
+  }
+}
+
+}  // namespace dagrad
