@@ -10,8 +10,10 @@
 //  3. chains again, now of collapsed clusters (layer2 ... layer499 of a deep
 //     network become one summary between layer1 and layer500);
 //  4. what is left, grouped by op, largest group first, then all of it.
-// Outputs, nodes failing a gradient check and nodes holding NaN or Inf are
-// never collapsed: they are what a reader is looking for.
+// Then collapsed single clusters are opened again, smallest first, while
+// they fit: the first and last layer of a deep network are shown in full.
+// The outputs asked for, nodes failing a gradient check and nodes holding
+// NaN or Inf are never collapsed: they are what a reader is looking for.
 #include "dagrad/dot.hpp"
 
 #include <graphviz/cgraph.h>
@@ -49,7 +51,10 @@ constexpr const char* backward_edge = "#c0392b";
 
 // ---- text ----
 
-std::string number(double v) { return fmt::format("{:.4g}", v); }
+std::string number(double v) {
+  if (std::isnan(v)) return "nan";  // fmt would print a sign bit as "-nan"
+  return fmt::format("{:.4g}", v);
+}
 
 struct NonFinite {
   std::int64_t nan = 0, inf = 0;
@@ -136,6 +141,9 @@ class Plan {
       }
       output_ids.push_back(output.id());
     }
+    // Outputs named by the caller are never collapsed; without any, the
+    // sinks are highlighted as outputs but may be collapsed.
+    bool outputs_named = !output_ids.empty();
     if (output_ids.empty()) {
       nodes_.resize(std::size_t(graph.size()));
       std::iota(nodes_.begin(), nodes_.end(), 0);
@@ -155,7 +163,7 @@ class Plan {
     find_failures();
     pinned_.assign(std::size_t(graph.size()), 0);
     for (int id : nodes_) {
-      pinned_[std::size_t(id)] = is_output(id) || failures_.count(id) != 0 || non_finite_value(id).any() ||
+      pinned_[std::size_t(id)] = (outputs_named && is_output(id)) || failures_.count(id) != 0 || non_finite_value(id).any() ||
                                  non_finite_grad(id).any();
     }
     needs_grad_.assign(std::size_t(graph.size()), 0);
@@ -181,6 +189,7 @@ class Plan {
       collapse_clusters();
       collapse_chains();
       collapse_by_op();
+      expand_single_clusters();
     }
   }
 
@@ -250,6 +259,8 @@ class Plan {
       }
     }
     for (int leaf : leaves) {
+      // Inputs are the graph's entry points: they stay in view.
+      if (graph_.node(leaf).kind() == NodeKind::input) continue;
       bool only_here = std::all_of(consumers(leaf).begin(), consumers(leaf).end(),
                                    [&](int consumer) { return item_of(consumer) == summary_index; });
       Item& own = items_[std::size_t(item_of(leaf))];
@@ -337,6 +348,27 @@ class Plan {
     }
   }
 
+  void expand_single_clusters() {
+    std::vector<int> candidates;
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+      if (items_[i].live && items_[i].titles.size() == 1) candidates.push_back(int(i));
+    }
+    std::stable_sort(candidates.begin(), candidates.end(), [&](int a, int b) {
+      return items_[std::size_t(a)].members.size() < items_[std::size_t(b)].members.size();
+    });
+    for (int index : candidates) {
+      std::vector<int> members = items_[std::size_t(index)].members;
+      if (live_ - 1 + int(members.size()) > options_.max_nodes) continue;
+      items_[std::size_t(index)].live = false;
+      --live_;
+      for (int id : members) {
+        item_of_[std::size_t(id)] = int(items_.size());
+        items_.push_back(Item{{id}, false, true, {}});
+        ++live_;
+      }
+    }
+  }
+
   void collapse_by_op() {
     if (done()) return;
     std::map<std::string, std::vector<int>, std::less<>> groups;
@@ -394,7 +426,10 @@ using ContextHandle = std::unique_ptr<GVC_t, ContextCloser>;
 
 std::string node_label(const Plan& plan, const DotOptions& options, int id) {
   const Node& node = plan.graph().node(id);
-  std::vector<std::string> lines{escape_label(node.name())};
+  // Inside a cluster box the prefix is its label: "layer1/W" shows as "W".
+  std::string name = options.cluster ? node.name().substr(node.name().rfind('/') + 1) : node.name();
+  if (name.empty()) name = node.name();  // "a/" keeps its full name
+  std::vector<std::string> lines{escape_label(name)};
   lines.push_back(escape_label(node.is_leaf() ? std::string(to_string(node.kind())) : node.op()->label()));
   lines.push_back(to_string(node.shape()));
   if (options.values && node.has_value()) lines.push_back("value " + tensor_text(node.value()));

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -170,11 +171,16 @@ Shape read_shape(const Json& value, const std::string& where) {
     fail(fmt::format("{}: \"shape\" has {} dimensions; at most {} are supported", where, value.size(), Shape::max_rank));
   }
   std::vector<std::int64_t> dims;
+  std::int64_t elements = 1;
   for (const Json& d : value) {
     if (!d.is_number_integer() || d.get<std::int64_t>() < 0) {
       fail(fmt::format("{}: \"shape\" dimensions must be non-negative integers, got {}", where, describe(d)));
     }
     dims.push_back(d.get<std::int64_t>());
+    // An overflowing element count could wrap around to match a short "value".
+    if (__builtin_mul_overflow(elements, dims.back(), &elements)) {
+      fail(fmt::format("{}: \"shape\" [{}] has more elements than a tensor can hold", where, fmt::join(dims, ", ")));
+    }
   }
   return Shape(std::span<const std::int64_t>(dims));
 }
@@ -326,6 +332,7 @@ LoadedGraph build(const Json& document) {
   if (!nodes.is_array()) fail(fmt::format("\"nodes\" must be a list, got {}", describe(nodes)));
 
   std::vector<NodeSpec> specs;
+  specs.reserve(nodes.size());
   std::map<std::string, std::size_t, std::less<>> index_of;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     specs.push_back(read_node(nodes[i], i));
@@ -412,6 +419,8 @@ LoadedGraph parse_graph(const std::string& json_text, const std::string& source_
 }
 
 LoadedGraph load_graph(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw FileError(fmt::format("{}: is a directory, not a graph file", path));
   std::ifstream file(path, std::ios::binary);
   if (!file) throw FileError(fmt::format("{}: cannot open the file: {}", path, std::strerror(errno)));
   std::ostringstream text;
