@@ -257,18 +257,18 @@ const CommandRegistration registration{
     "Check gradients against central finite differences: every registered op, or a graph file",
     [](CLI::App& app) -> std::function<int()> {
       auto settings = std::make_shared<Settings>();
-      app.add_option("graph_file", settings->graph_file,
+      app.add_option("FILE", settings->graph_file,
                      "A graph file (JSON) to check end to end and node by node, instead of the registered ops")
           ->check(CLI::ExistingFile);
       auto* op = app.add_option("--op", settings->ops, "Check only this registered op (repeatable)");
-      op->excludes(app.get_option("graph_file"));
+      op->excludes(app.get_option("FILE"));
       app.add_option("--seed", settings->seed, "Seed for examples, seed gradients and projections")
           ->capture_default_str();
       app.add_option("--json", settings->json_path, "Write a JSON report here (each result names its \"op\")");
       app.add_option("--junit", settings->junit_path, "Write a JUnit XML report here");
       app.add_option("--dot", settings->dot_path,
                      "With a graph file: draw it (.dot, .svg, .png, .pdf) with failing nodes marked red")
-          ->needs(app.get_option("graph_file"));
+          ->needs(app.get_option("FILE"));
       app.add_option("--eps", settings->eps, "Central-difference step")->capture_default_str();
       app.add_flag("--fast", settings->fast, "Compare random projections u^T J v instead of full Jacobians");
       app.add_option("--projections", settings->projections, "Random projections per check in --fast mode")
