@@ -663,6 +663,16 @@ GradcheckReport gradcheck(Graph& graph, Expr output, const TensorView& seed, std
   return run_gradcheck(graph, output, &seed, {wrt.begin(), wrt.end()}, false, options);
 }
 
+GradcheckReport gradcheck(Graph& graph, Expr output, std::initializer_list<Expr> wrt,
+                          const GradcheckOptions& options) {
+  return run_gradcheck(graph, output, nullptr, {wrt.begin(), wrt.end()}, false, options);
+}
+
+GradcheckReport gradcheck(Graph& graph, Expr output, const TensorView& seed, std::initializer_list<Expr> wrt,
+                          const GradcheckOptions& options) {
+  return run_gradcheck(graph, output, &seed, {wrt.begin(), wrt.end()}, false, options);
+}
+
 GradcheckReport gradcheck(Graph& graph, Expr output, const GradcheckOptions& options) {
   return run_gradcheck(graph, output, nullptr, {}, true, options);
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -104,6 +105,11 @@ struct GradcheckReport {
 GradcheckReport gradcheck(Graph& graph, Expr output, std::span<const Expr> wrt,
                           const GradcheckOptions& options = {});
 GradcheckReport gradcheck(Graph& graph, Expr output, const TensorView& seed, std::span<const Expr> wrt,
+                          const GradcheckOptions& options = {});
+// The same with a braced list: gradcheck(graph, loss, {x, w}).
+GradcheckReport gradcheck(Graph& graph, Expr output, std::initializer_list<Expr> wrt,
+                          const GradcheckOptions& options = {});
+GradcheckReport gradcheck(Graph& graph, Expr output, const TensorView& seed, std::initializer_list<Expr> wrt,
                           const GradcheckOptions& options = {});
 // Every input and parameter that reaches the output through differentiable
 // inputs.

@@ -135,6 +135,7 @@ TEST(Gradcheck, PassesOnACorrectGraphAndReportsEveryLeafAndNode) {
   EXPECT_TRUE(report.failing_nodes().empty());
   EXPECT_GRADIENTS_OK(g, loss, {x, w});
   EXPECT_GRADIENTS_OK(g, loss);
+  EXPECT_EQ(gradcheck(g, loss, {x, w}).to_json(), report.to_json());
 }
 
 TEST(Gradcheck, NamesTheWrongBackwardDeepInsideALongChain) {
@@ -227,8 +228,7 @@ TEST(Gradcheck, NonScalarOutputWithSeedGradient) {
   Expr x = g.input("x", normal({2, 5}, 6), true);
   Expr p = softmax(x, "p");
   Tensor seed = normal({2, 5}, 7);
-  Expr leaves[] = {x};
-  GradcheckReport report = gradcheck(g, p, seed, leaves);
+  GradcheckReport report = gradcheck(g, p, seed, {x});
   EXPECT_TRUE(report.passed()) << report.to_string();
   EXPECT_EQ(report.leaves[0].result.checked, 10);
 }
