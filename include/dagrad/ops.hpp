@@ -52,6 +52,10 @@ Expr sum(Expr x, std::string name = {});
 Expr sum(Expr x, std::int64_t axis, bool keepdims = false, std::string name = {});
 Expr mean(Expr x, std::string name = {});
 Expr mean(Expr x, std::int64_t axis, bool keepdims = false, std::string name = {});
+// A string literal would silently convert to keepdims = true: name the node
+// with the four-argument form, sum(x, axis, keepdims, "name").
+Expr sum(Expr x, std::int64_t axis, const char* name) = delete;
+Expr mean(Expr x, std::int64_t axis, const char* name) = delete;
 // log(softmax(x)) over the last axis, by a stable log-sum-exp.
 Expr log_softmax(Expr x, std::string name = {});
 // Mean over the batch of -log softmax(logits)[label]; logits (batch,
