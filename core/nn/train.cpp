@@ -76,7 +76,7 @@ std::vector<std::int64_t> predicted_classes(const TensorView& logits) {
   }
   const std::int64_t rows = shape.rank() == 0 ? 1 : shape[0];
   const std::int64_t columns = shape.rank() == 2 ? shape[1] : 1;
-  std::vector<std::int64_t> classes(std::size_t(rows));
+  std::vector<std::int64_t> classes(static_cast<std::size_t>(rows));
   for (std::int64_t r = 0; r < rows; ++r) {
     const double* row = logits.data() + r * columns;
     if (columns == 1) {
@@ -216,7 +216,7 @@ TensorFile load_tensor_file(const std::string& path) {
           std::any_of(dims.begin(), dims.end(), [](std::int64_t d) { return d < 0; })) {
         throw fail(fmt::format("tensor \"{}\": bad shape", name));
       }
-      Shape shape(std::span<const std::int64_t>(dims));
+      const Shape shape{std::span<const std::int64_t>(dims.data(), dims.size())};
       if (shape.elements() != std::int64_t(values.size())) {
         throw fail(fmt::format("tensor \"{}\": shape {} needs {} values, found {}", name, shape, shape.elements(),
                                values.size()));
