@@ -37,7 +37,9 @@ Optimizer::Optimizer(std::vector<Expr> parameters, double learning_rate)
       throw Error(fmt::format("optimizer: \"{}\" is a {} node, not a parameter", p.name(), to_string(node.kind())));
     }
     shapes_.push_back(p.shape());
+    nodes_.push_back(&node);
   }
+  if (!parameters_.empty()) graph_ = &parameters_.front().graph();
 }
 
 void Optimizer::set_learning_rate(double learning_rate) {
@@ -49,22 +51,20 @@ void Optimizer::set_learning_rate(double learning_rate) {
 
 void Optimizer::step() {
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    Expr p = parameters_[i];
-    Graph& graph = p.graph();
-    const Node& node = graph.node(p);
+    const Node& node = *nodes_[i];
     if (!node.has_grad()) continue;
     if (!(node.shape() == shapes_[i])) {
       throw Error(fmt::format("optimizer: parameter \"{}\" has shape {} but had {} when the optimizer was built",
-                              p.name(), node.shape(), shapes_[i]));
+                              node.name(), node.shape(), shapes_[i]));
     }
-    const TensorView& grad = node.grad();
-    TensorView& value = graph.mutable_value(p);
-    update(i, value.data(), grad.data(), value.size());
+    const double* grad = node.grad().data();
+    TensorView& value = graph_->mutable_value(parameters_[i]);  // marks the graph's values changed
+    update(i, value.data(), grad, value.size());
   }
 }
 
 void Optimizer::zero_grad() {
-  if (!parameters_.empty()) parameters_.front().graph().zero_grad();
+  if (graph_ != nullptr) graph_->zero_grad();
 }
 
 SGD::SGD(std::vector<Expr> parameters, double learning_rate, double momentum)

@@ -46,6 +46,8 @@ class Optimizer {
  private:
   std::vector<Expr> parameters_;
   std::vector<Shape> shapes_;  // as when built: state is sized for these
+  std::vector<const Node*> nodes_;  // the parameters' nodes (a graph never moves its nodes)
+  Graph* graph_ = nullptr;
   double learning_rate_;
 };
 

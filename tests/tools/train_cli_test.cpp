@@ -49,9 +49,10 @@ class TrainCli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  CliRun run(const std::string& arguments) {
+  CliRun run(const std::string& arguments, const std::string& subcommand = "train") {
     fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    std::string command = fmt::format("'{}' train {} > '{}' 2> '{}'", DAGRAD_CLI, arguments, out.string(), err.string());
+    std::string command =
+        fmt::format("'{}' {} {} > '{}' 2> '{}'", DAGRAD_CLI, subcommand, arguments, out.string(), err.string());
     int raw = std::system(command.c_str());
     CliRun result;
     result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -182,6 +183,17 @@ TEST_F(TrainCli, BadFilesExitTwoNamingTheProblem) {
   r = run(fmt::format("--epochs 1 --save '{}'", path("no/such/folder/model.json")));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("cannot write"), std::string::npos) << r.err;
+}
+
+TEST_F(TrainCli, DemoEndsWithAShortTrainingRun) {
+  CliRun r = run("", "demo");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(r.out, match, std::regex("MLP 2-1 .*train accuracy (0\\.[0-9]{4})\n"))) << r.out;
+  EXPECT_LT(std::stod(match[1]), 0.60);
+  ASSERT_TRUE(std::regex_search(r.out, match, std::regex("MLP 2-4-1 .*train accuracy (0\\.[0-9]{4})\n"))) << r.out;
+  EXPECT_GE(std::stod(match[1]), 0.88);
+  EXPECT_NE(r.out.find("basic_sigmoid(1) = 0.7310585786300049"), std::string::npos);  // the exercises still come first
 }
 
 }  // namespace
