@@ -73,7 +73,7 @@ Dataset planar_flower(std::int64_t points, std::uint32_t seed, double petal_ray)
   data.x = Tensor(Shape{2 * per_class, 2});
   data.y = Tensor(Shape{2 * per_class, 1});
   data.feature_names = {"x1", "x2"};
-  data.label_name = "y";
+  data.label_name = std::string("y");  // (a literal here trips GCC 12's false -Wstringop-overflow)
   data.classes = {"0", "1"};
   NumpyRandn randn(seed);
   std::vector<double> t(std::size_t(per_class), 0.0);
@@ -118,7 +118,7 @@ Dataset two_moons(std::int64_t points, double noise, std::uint64_t seed) {
   data.x = Tensor(Shape{points, 2});
   data.y = Tensor(Shape{points, 1});
   data.feature_names = {"x1", "x2"};
-  data.label_name = "y";
+  data.label_name = std::string("y");  // (a literal here trips GCC 12's false -Wstringop-overflow)
   data.classes = {"0", "1"};
   for (std::int64_t i = 0; i < points; ++i) {
     const auto& row = rows[std::size_t(i)];

@@ -29,7 +29,9 @@ struct Batch {
 // batch. Nothing is allocated after construction.
 class Minibatches {
  public:
+  // Keeps references to `data` and `rng`: both must outlive it.
   Minibatches(const Dataset& data, std::int64_t batch_size, Rng& rng, bool shuffle = true);
+  Minibatches(Dataset&& data, std::int64_t batch_size, Rng& rng, bool shuffle = true) = delete;
 
   class Iterator {
    public:

@@ -190,7 +190,7 @@ const CommandRegistration registration{
           ->check(CLI::Range(std::int64_t(1), std::int64_t(10'000'000)))
           ->capture_default_str();
       app.add_option("--batch", flags->batch, "Minibatch size (larger than the data: full batch)")
-          ->check(CLI::Range(std::int64_t(1), std::int64_t(1) << 40))
+          ->check(CLI::PositiveNumber)
           ->capture_default_str();
       app.add_option("--lr", flags->learning_rate, "Learning rate")->check(CLI::PositiveNumber)->capture_default_str();
       app.add_option("--optimizer", flags->optimizer, "sgd, momentum (SGD with momentum 0.9) or adam")
