@@ -156,19 +156,20 @@ std::string temporary_name(const std::string& path) {
 }  // namespace
 
 void save_tensor_file(const std::string& path, const TensorFile& file) {
-  nlohmann::ordered_json json;
-  json["format"] = file_format;
-  json["version"] = 1;
-  json["info"] = nlohmann::ordered_json::object();
-  for (const auto& [key, value] : file.info) json["info"][key] = value;
-  json["tensors"] = nlohmann::ordered_json::object();
+  // One line per tensor, so the file reads well and diffs well.
+  nlohmann::ordered_json info = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : file.info) info[key] = value;
+  std::string text = fmt::format("{{\n \"format\": \"{}\",\n \"version\": 1,\n \"info\": {},\n \"tensors\": {{",
+                                 file_format, info.dump());
+  bool first = true;
   for (const auto& [name, tensor] : file.tensors) {
     nlohmann::ordered_json entry;
     entry["shape"] = std::vector<std::int64_t>(tensor.shape().dims().begin(), tensor.shape().dims().end());
     entry["values"] = tensor.values();
-    json["tensors"][name] = std::move(entry);
+    text += fmt::format("{}\n  {}: {}", first ? "" : ",", nlohmann::json(name).dump(), entry.dump());
+    first = false;
   }
-  std::string text = json.dump(1) + "\n";
+  text += "\n }\n}\n";
 
   std::string temporary = temporary_name(path);
   {

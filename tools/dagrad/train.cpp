@@ -54,7 +54,7 @@ std::vector<std::int64_t> parse_hidden(const std::string& text) {
       used = 0;
     }
     if (item.empty() || used != item.size() || size < 1) {
-      throw Error(fmt::format("--hidden: \"{}\" is not a list of positive layer sizes such as 4 or 32,16 "
+      throw Error(fmt::format("\"{}\" is not a list of positive layer sizes such as 4 or 32,16 "
                               "(or 0 for no hidden layer)", text));
     }
     sizes.push_back(size);
@@ -118,7 +118,8 @@ int run_train(const TrainFlags& flags) {
   std::unique_ptr<Optimizer> optimizer = make_optimizer(flags, model.parameters());
 
   fmt::print("training an MLP {} ({}) on {}: {} examples, {} features, {} classes\n", fmt::join(sizes, "-"),
-             to_string(activation), flags.data, train.size(), train.features(), train.class_count());
+             hidden.empty() ? std::string("no hidden layer") : std::string(to_string(activation)), flags.data,
+             train.size(), train.features(), train.class_count());
   fmt::print("{} with learning rate {}, batch {}, {} epochs, seed {}\n", flags.optimizer, flags.learning_rate,
              flags.batch, flags.epochs, flags.seed);
   std::fflush(stdout);
