@@ -1,0 +1,84 @@
+// The example programs in tools/examples/, run as built: each trains to the
+// course's figures.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "dagrad/dagrad.hpp"
+
+namespace dagrad {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ExampleRun {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+ExampleRun run_example(const std::string& name, const std::string& arguments = "") {
+  fs::path dir = fs::path(::testing::TempDir()) / fmt::format("dagrad_examples_{}", ::getpid());
+  fs::create_directories(dir);
+  fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
+  std::string command = fmt::format("'{}/{}' {} > '{}' 2> '{}'", DAGRAD_EXAMPLES_DIR, name, arguments, out.string(),
+                                    err.string());
+  int raw = std::system(command.c_str());
+  ExampleRun result;
+  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  result.out = read_text(out);
+  result.err = read_text(err);
+  fs::remove_all(dir);
+  return result;
+}
+
+double reported_accuracy(const std::string& out, const std::string& what) {
+  std::smatch match;
+  if (!std::regex_search(out, match, std::regex(what + " accuracy: ([01]\\.[0-9]{4})\n"))) return -1;
+  return std::stod(match[1]);
+}
+
+TEST(Examples, PlanarClassifierReachesTheCoursesAccuracy) {
+  ExampleRun r = run_example("planar_classifier");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_GE(reported_accuracy(r.out, "train"), 0.88) << r.out;
+}
+
+TEST(Examples, LogisticRegressionCannotSeparateTheFlower) {
+  ExampleRun r = run_example("logistic_regression");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  double accuracy = reported_accuracy(r.out, "train");
+  EXPECT_GE(accuracy, 0.0) << r.out;
+  EXPECT_LT(accuracy, 0.60) << r.out;
+}
+
+TEST(Examples, CsvMlpLearnsTheShippedSpirals) {
+  std::string data = std::string(DAGRAD_SOURCE_DIR) + "/tools/data/";
+  ExampleRun r = run_example("csv_mlp", fmt::format("'{}spirals_train.csv' '{}spirals_test.csv'", data, data));
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("classes: 0, 1, 2\n"), std::string::npos) << r.out;
+  EXPECT_GE(reported_accuracy(r.out, "train"), 0.95) << r.out;
+  EXPECT_GE(reported_accuracy(r.out, "test"), 0.90) << r.out;
+}
+
+TEST(Examples, CsvMlpReportsABadFile) {
+  ExampleRun r = run_example("csv_mlp", "/no/such/file.csv");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "csv_mlp: cannot open \"/no/such/file.csv\": No such file or directory\n");
+}
+
+}  // namespace
+}  // namespace dagrad
