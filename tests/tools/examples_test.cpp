@@ -12,43 +12,23 @@
 #include <gtest/gtest.h>
 
 #include "dagrad/dagrad.hpp"
+#include "support/command.hpp"
 
 namespace dagrad {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct ExampleRun {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing_support::reported_accuracy;
+using ExampleRun = testing_support::CommandResult;
 
 ExampleRun run_example(const std::string& name, const std::string& arguments = "") {
   fs::path dir = fs::path(::testing::TempDir()) / fmt::format("dagrad_examples_{}", ::getpid());
   fs::create_directories(dir);
-  fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-  std::string command = fmt::format("'{}/{}' {} > '{}' 2> '{}'", DAGRAD_EXAMPLES_DIR, name, arguments, out.string(),
-                                    err.string());
-  int raw = std::system(command.c_str());
-  ExampleRun result;
-  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  result.out = read_text(out);
-  result.err = read_text(err);
+  ExampleRun result =
+      testing_support::run_command(fmt::format("'{}/{}' {}", DAGRAD_EXAMPLES_DIR, name, arguments), dir);
   fs::remove_all(dir);
   return result;
-}
-
-double reported_accuracy(const std::string& out, const std::string& what) {
-  std::smatch match;
-  if (!std::regex_search(out, match, std::regex(what + " accuracy: ([01]\\.[0-9]{4})\n"))) return -1;
-  return std::stod(match[1]);
 }
 
 TEST(Examples, PlanarClassifierReachesTheCoursesAccuracy) {

@@ -13,50 +13,21 @@
 #include <nlohmann/json.hpp>
 
 #include "dagrad/dagrad.hpp"
+#include "support/command.hpp"
 
 namespace dagrad {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int status = -1;
-  std::string out, err;
-};
+using testing_support::read_text;
+using CliRun = testing_support::CommandResult;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class GradcheckCli : public ::testing::Test {
+class GradcheckCli : public testing_support::ScratchDirectoryTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / fmt::format("dagrad_gradcheck_cli_{}_{}", info->name(), ::getpid());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   CliRun run(const std::string& arguments) {
-    fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    std::string command =
-        fmt::format("'{}' gradcheck {} > '{}' 2> '{}'", DAGRAD_CLI, arguments, out.string(), err.string());
-    int raw = std::system(command.c_str());
-    CliRun result;
-    result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    result.out = read_text(out);
-    result.err = read_text(err);
-    fs::remove(out);
-    fs::remove(err);
-    return result;
+    return testing_support::run_command(fmt::format("'{}' gradcheck {}", DAGRAD_CLI, arguments), dir_);
   }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
 };
 
 std::size_t count(const std::string& text, const std::string& what) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dagrad/dagrad.hpp"
+#include "support/command.hpp"
 #include "dagrad/graph_file.hpp"
 
 namespace dagrad {
@@ -18,15 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int status = -1;
-  std::string out, err;
-};
+using CliRun = testing_support::CommandResult;
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+std::string read(const fs::path& path) { return testing_support::read_text(path); }
 
 fs::path scratch() {
   static fs::path dir = [] {
@@ -41,18 +36,7 @@ fs::path scratch() {
 
 // Runs `dagrad ARGS` (arguments are file names and flags without spaces or quotes).
 CliRun dagrad_cli(const std::string& args) {
-  fs::path err = scratch() / "stderr.txt";
-  std::string command = fmt::format("'{}' {} 2>'{}'", DAGRAD_CLI, args, err.string());
-  CliRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) run.out.append(buffer, n);
-  int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.err = read(err);
-  return run;
+  return testing_support::run_command(fmt::format("'{}' {}", DAGRAD_CLI, args), scratch());
 }
 
 fs::path write(const std::string& name, const std::string& text) {

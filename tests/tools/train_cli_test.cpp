@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "dagrad/dagrad.hpp"
+#include "support/command.hpp"
 #include "dagrad/data.hpp"
 #include "dagrad/train.hpp"
 
@@ -19,56 +20,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int status = -1;
-  std::string out, err;
-};
+using testing_support::read_text;
+using testing_support::reported_accuracy;
+using CliRun = testing_support::CommandResult;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The number after "<what> accuracy: " on a line of its own, or -1.
-double reported_accuracy(const std::string& out, const std::string& what) {
-  std::smatch match;
-  std::regex line("(^|\n)" + what + " accuracy: (0\\.[0-9]{4}|1\\.0000)\n");
-  if (!std::regex_search(out, match, line)) return -1;
-  return std::stod(match[2]);
-}
-
-class TrainCli : public ::testing::Test {
+class TrainCli : public testing_support::ScratchDirectoryTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / fmt::format("dagrad_train_cli_{}_{}", info->name(), ::getpid());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   CliRun run(const std::string& arguments, const std::string& subcommand = "train") {
-    fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    std::string command =
-        fmt::format("'{}' {} {} > '{}' 2> '{}'", DAGRAD_CLI, subcommand, arguments, out.string(), err.string());
-    int raw = std::system(command.c_str());
-    CliRun result;
-    result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    result.out = read_text(out);
-    result.err = read_text(err);
-    fs::remove(out);
-    fs::remove(err);
-    return result;
+    return testing_support::run_command(fmt::format("'{}' {} {}", DAGRAD_CLI, subcommand, arguments), dir_);
   }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) {
-    std::ofstream(path(name), std::ios::binary) << text;
-    return path(name);
-  }
-
-  fs::path dir_;
 };
 
 TEST_F(TrainCli, FourTanhUnitsLearnThePlanarFlower) {
