@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages dagrad builds and tests with, only if one
+# is missing (so a machine that has them all needs no network and no root).
+# Usage: tools/install-deps.sh [--bench]   (--bench adds LibTorch, for the
+# LibTorch column of the benchmark comparison only)
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config git
+  libeigen3-dev libfmt-dev libgtest-dev
+  nlohmann-json3-dev libcli11-dev libbenchmark-dev
+  libgraphviz-dev graphviz
+)
+if [[ "${1:-}" == "--bench" ]]; then packages+=(libtorch-dev valgrind); fi
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then exit 0; fi
+
+echo "installing: ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null; then sudo="sudo"; else
+    echo "error: these packages are missing and installing them needs root: ${missing[*]}" >&2
+    exit 2
+  fi
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
