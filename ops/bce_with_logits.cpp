@@ -1,0 +1,58 @@
+// L = mean(max(z, 0) - z t + log(1 + e^-|z|)); dz = dL * (sigmoid(z) - t) / n, dt = -dL * z / n
+//
+// PyTorch's BCEWithLogitsLoss (mean reduction): the same value as
+// -mean(t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))), written so that
+// e^-|z| never overflows and log1p keeps precision when it is tiny. Targets
+// take a gradient, as in PyTorch (soft targets may be computed).
+#include <cmath>
+
+#include "dagrad/eigen.hpp"
+#include "dagrad/ops.hpp"
+
+namespace {
+using namespace dagrad;
+
+class BceWithLogits final : public Op {
+ public:
+  std::string_view name() const override { return "bce_with_logits"; }
+  Shape infer_shape(std::span<const Shape> inputs) const override {
+    if (inputs.size() != 2) throw ShapeError(fmt::format("takes 2 inputs (logits, targets), got {}", inputs.size()));
+    if (inputs[0] != inputs[1]) {
+      throw ShapeError(fmt::format("logits of shape {} and targets of shape {} differ", inputs[0], inputs[1]));
+    }
+    return Shape{};
+  }
+  void forward(std::span<const TensorView> inputs, TensorView output) override {
+    auto z = flat(inputs[0]);
+    auto t = flat(inputs[1]);
+    const double total = (z.max(0.0) - z * t + (-z.abs()).exp().log1p()).sum();
+    output[0] = z.size() == 0 ? 0.0 : total / double(z.size());
+  }
+  void backward(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
+                std::span<GradientSlot> grads) override {
+    auto z = flat(inputs[0]);
+    auto t = flat(inputs[1]);
+    const double scale = dy[0] / double(z.size());
+    // 1 / (1 + e^-z) is exact at both ends (see ops/sigmoid.cpp).
+    if (grads[0].needed) write_gradient(grads[0], scale * (1.0 / (1.0 + (-z).exp()) - t));
+    if (grads[1].needed) write_gradient(grads[1], -scale * z);
+  }
+
+  // Normal logits with targets in [0, 1], at the standard shapes.
+  static std::vector<OpExample> examples(Rng& rng) {
+    std::vector<OpExample> cases;
+    for (const Shape& shape : standard_shapes(rng)) {
+      cases.push_back({{random_normal(shape, rng), random_uniform(shape, rng, 0.0, 1.0)}, {}, {}});
+    }
+    return cases;
+  }
+};
+}  // namespace
+
+namespace dagrad {
+Expr bce_with_logits(Expr logits, Expr targets, std::string name) {
+  return logits.graph().add(std::make_unique<BceWithLogits>(), {logits, targets}, std::move(name));
+}
+}  // namespace dagrad
+
+DAGRAD_REGISTER_OP(bce_with_logits, BceWithLogits)

@@ -1,0 +1,37 @@
+// y = ln x; dx = dy / x
+//
+// As NumPy and PyTorch: log 0 = -inf and log of a negative number is NaN,
+// not an error (a model that needs a guard adds a small constant first).
+#include "dagrad/eigen.hpp"
+#include "dagrad/ops.hpp"
+
+namespace {
+using namespace dagrad;
+
+class Log final : public Op {
+ public:
+  std::string_view name() const override { return "log"; }
+  Shape infer_shape(std::span<const Shape> inputs) const override {
+    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
+    return inputs[0];
+  }
+  void forward(std::span<const TensorView> inputs, TensorView output) override { flat(output) = flat(inputs[0]).log(); }
+  void backward(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
+                std::span<GradientSlot> grads) override {
+    write_gradient(grads[0], flat(dy) / flat(inputs[0]));
+  }
+
+  // Positive inputs, away from 0 where the slope is steep.
+  static std::vector<OpExample> examples(Rng& rng) {
+    std::vector<OpExample> cases;
+    for (const Shape& shape : standard_shapes(rng)) cases.push_back({{random_uniform(shape, rng, 0.5, 3.0)}, {}, {}});
+    return cases;
+  }
+};
+}  // namespace
+
+namespace dagrad {
+Expr log(Expr x, std::string name) { return x.graph().add(std::make_unique<Log>(), {x}, std::move(name)); }
+}  // namespace dagrad
+
+DAGRAD_REGISTER_OP(log, Log)

@@ -1,0 +1,98 @@
+// L = mean over rows b of (logsumexp(z_b) - z_b[label_b]); dz = dL * (softmax(z) - onehot(label)) / batch
+//
+// PyTorch's F.cross_entropy(logits, labels) with its default mean reduction.
+// Labels are class indices stored as doubles, shape (batch) or (batch, 1);
+// they take no gradient. Forward keeps softmax(z) for backward (the op
+// contract's saved state), so backward is one pass.
+#include <cmath>
+
+#include "dagrad/eigen.hpp"
+#include "dagrad/ops.hpp"
+
+namespace {
+using namespace dagrad;
+
+class SoftmaxCrossEntropy final : public Op {
+ public:
+  std::string_view name() const override { return "softmax_cross_entropy"; }
+  Shape infer_shape(std::span<const Shape> inputs) const override {
+    if (inputs.size() != 2) throw ShapeError(fmt::format("takes 2 inputs (logits, labels), got {}", inputs.size()));
+    const Shape& logits = inputs[0];
+    const Shape& labels = inputs[1];
+    if (logits.rank() != 2) throw ShapeError(fmt::format("logits must be (batch, classes), got shape {}", logits));
+    const bool fits = (labels.rank() == 1 && labels[0] == logits[0]) ||
+                      (labels.rank() == 2 && labels[0] == logits[0] && labels[1] == 1);
+    if (!fits) {
+      throw ShapeError(fmt::format("labels of shape {} do not fit logits of shape {}: expected ({},) or ({}, 1)",
+                                   labels, logits, logits[0], logits[0]));
+    }
+    return Shape{};
+  }
+  bool differentiable(int input_index) const override { return input_index == 0; }
+
+  void forward(std::span<const TensorView> inputs, TensorView output) override {
+    auto z = rows(inputs[0]);
+    const TensorView& labels = inputs[1];
+    const Eigen::Index batch = z.rows(), classes = z.cols();
+    probabilities_.resize(inputs[0].shape());
+    labels_.resize(std::size_t(batch));
+    auto p = rows(probabilities_);
+    double total = 0;
+    for (Eigen::Index r = 0; r < batch; ++r) {
+      const double label = labels[r];
+      // The negated test also catches NaN.
+      if (!(label >= 0 && label < double(classes) && label == std::floor(label))) {
+        throw Error(fmt::format("softmax_cross_entropy: label {} in row {} is not a class index: logits have {} "
+                                "classes, so labels must be whole numbers 0 to {}",
+                                label, r, classes, classes - 1));
+      }
+      const auto index = Eigen::Index(label);
+      labels_[std::size_t(r)] = index;
+      const double max = z.row(r).maxCoeff();
+      p.row(r) = (z.row(r) - max).exp();
+      const double row_sum = p.row(r).sum();
+      p.row(r) /= row_sum;
+      total += max + std::log(row_sum) - z(r, index);
+    }
+    output[0] = batch == 0 ? 0.0 : total / double(batch);
+  }
+
+  void backward(std::span<const TensorView>, const TensorView&, const TensorView& dy,
+                std::span<GradientSlot> grads) override {
+    GradientSlot& slot = grads[0];
+    const double scale = dy[0] / double(labels_.size());
+    write_gradient(slot, scale * flat(probabilities_));
+    auto dz = rows(slot.grad);
+    for (std::size_t r = 0; r < labels_.size(); ++r) dz(Eigen::Index(r), labels_[r]) -= scale;
+  }
+
+  // Logits of a few batch and class sizes, labels drawn from the classes, in
+  // both label layouts.
+  static std::vector<OpExample> examples(Rng& rng) {
+    std::vector<OpExample> cases;
+    std::uniform_int_distribution<std::int64_t> size(2, 6);
+    const std::int64_t shapes[][2] = {{1, 2}, {size(rng), size(rng)}, {size(rng), size(rng)}, {7, 3}};
+    bool column = false;
+    for (const auto& [batch, classes] : shapes) {
+      std::uniform_int_distribution<std::int64_t> label(0, classes - 1);
+      Tensor labels(column ? Shape{batch, 1} : Shape{batch});
+      for (double& v : labels) v = double(label(rng));
+      cases.push_back({{random_normal(Shape{batch, classes}, rng), std::move(labels)}, {}, {}});
+      column = !column;
+    }
+    return cases;
+  }
+
+ private:
+  Tensor probabilities_;                 // softmax(z), kept from forward; sized once
+  std::vector<Eigen::Index> labels_;     // the validated class indices
+};
+}  // namespace
+
+namespace dagrad {
+Expr softmax_cross_entropy(Expr logits, Expr labels, std::string name) {
+  return logits.graph().add(std::make_unique<SoftmaxCrossEntropy>(), {logits, labels}, std::move(name));
+}
+}  // namespace dagrad
+
+DAGRAD_REGISTER_OP(softmax_cross_entropy, SoftmaxCrossEntropy)

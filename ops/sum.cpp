@@ -1,0 +1,47 @@
+// y = sum of x over every element or over one axis; dx = dy repeated over the summed elements
+//
+// Attributes {"axis": k, "keepdims": bool}, as NumPy's sum(x, axis, keepdims);
+// no axis reduces every element (a rank-0 result). The shape rule and
+// kernels are dagrad/reduction.hpp's, shared with the other reduction op.
+#include "dagrad/ops.hpp"
+#include "dagrad/reduction.hpp"
+
+namespace {
+using namespace dagrad;
+
+class Sum final : public Op {
+ public:
+  Sum() = default;
+  explicit Sum(const Attrs& attrs) : reduction_(AxisReduction::from_attrs("sum", attrs)) {}
+  explicit Sum(AxisReduction reduction) : reduction_(reduction) {}
+
+  std::string_view name() const override { return "sum"; }
+  Attrs attrs() const override { return reduction_.attrs(); }
+  std::string label() const override { return reduction_.label("sum"); }
+  Shape infer_shape(std::span<const Shape> inputs) const override {
+    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
+    return reduction_.result_shape(inputs[0]);
+  }
+  void forward(std::span<const TensorView> inputs, TensorView output) override {
+    reduction_.sum(inputs[0], output, 1.0);
+  }
+  void backward(std::span<const TensorView>, const TensorView&, const TensorView& dy,
+                std::span<GradientSlot> grads) override {
+    reduction_.spread(dy, grads[0], 1.0);
+  }
+
+  static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }
+
+ private:
+  AxisReduction reduction_;
+};
+}  // namespace
+
+namespace dagrad {
+Expr sum(Expr x, std::string name) { return x.graph().add(std::make_unique<Sum>(), {x}, std::move(name)); }
+Expr sum(Expr x, std::int64_t axis, bool keepdims, std::string name) {
+  return x.graph().add(std::make_unique<Sum>(AxisReduction(axis, keepdims)), {x}, std::move(name));
+}
+}  // namespace dagrad
+
+DAGRAD_REGISTER_OP(sum, Sum)

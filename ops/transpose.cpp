@@ -1,0 +1,83 @@
+// y = x with its axes reversed (NumPy's x.T: y[i, j] = x[j, i]); dx = dy with its axes reversed
+//
+// Rank 0 and 1 are copies, as in NumPy. Rank 2 is Eigen's transpose;
+// higher ranks walk the output in order with the input's reversed strides.
+#include <array>
+
+#include "dagrad/eigen.hpp"
+#include "dagrad/ops.hpp"
+
+namespace {
+using namespace dagrad;
+
+// target = source with reversed axes (target += when accumulate); `source`
+// has shape s, `target` the reversed shape.
+void reverse_axes(const TensorView& source, TensorView& target, bool accumulate) {
+  const Shape& shape = source.shape();
+  const int rank = shape.rank();
+  if (rank <= 1) {
+    if (accumulate) flat(target) += flat(source); else flat(target) = flat(source);
+    return;
+  }
+  if (rank == 2) {
+    Eigen::Map<const RowMajorArray> x(source.data(), shape[0], shape[1]);
+    Eigen::Map<RowMajorArray> y(target.data(), shape[1], shape[0]);
+    if (accumulate) y += x.transpose(); else y = x.transpose();
+    return;
+  }
+  // Target axis k is source axis rank-1-k; source strides in target order.
+  std::array<std::int64_t, Shape::max_rank> source_stride{}, extent{}, index{};
+  std::int64_t stride = 1;
+  for (int axis = rank - 1; axis >= 0; --axis) {
+    source_stride[std::size_t(rank - 1 - axis)] = stride;
+    extent[std::size_t(rank - 1 - axis)] = shape[axis];
+    stride *= shape[axis];
+  }
+  std::int64_t offset = 0;
+  for (double& value : target) {
+    if (accumulate) value += source[offset]; else value = source[offset];
+    for (int axis = rank - 1; axis >= 0; --axis) {
+      offset += source_stride[std::size_t(axis)];
+      if (++index[std::size_t(axis)] < extent[std::size_t(axis)]) break;
+      offset -= source_stride[std::size_t(axis)] * extent[std::size_t(axis)];
+      index[std::size_t(axis)] = 0;
+    }
+  }
+}
+
+class Transpose final : public Op {
+ public:
+  std::string_view name() const override { return "transpose"; }
+  Shape infer_shape(std::span<const Shape> inputs) const override {
+    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
+    std::array<std::int64_t, Shape::max_rank> dims{};
+    const int rank = inputs[0].rank();
+    for (int axis = 0; axis < rank; ++axis) dims[std::size_t(axis)] = inputs[0][rank - 1 - axis];
+    return Shape(std::span<const std::int64_t>(dims.data(), std::size_t(rank)));
+  }
+  void forward(std::span<const TensorView> inputs, TensorView output) override {
+    reverse_axes(inputs[0], output, false);
+  }
+  void backward(std::span<const TensorView>, const TensorView&, const TensorView& dy,
+                std::span<GradientSlot> grads) override {
+    reverse_axes(dy, grads[0].grad, grads[0].accumulate);
+  }
+
+  // The standard shapes, plus rank 1 (a copy) and rank 4.
+  static std::vector<OpExample> examples(Rng& rng) {
+    std::vector<OpExample> cases;
+    for (const Shape& shape : standard_shapes(rng)) cases.push_back({{random_normal(shape, rng)}, {}, {}});
+    cases.push_back({{random_normal(Shape{4}, rng)}, {}, {}});
+    cases.push_back({{random_normal(Shape{2, 3, 1, 4}, rng)}, {}, {}});
+    return cases;
+  }
+};
+}  // namespace
+
+namespace dagrad {
+Expr transpose(Expr x, std::string name) {
+  return x.graph().add(std::make_unique<Transpose>(), {x}, std::move(name));
+}
+}  // namespace dagrad
+
+DAGRAD_REGISTER_OP(transpose, Transpose)
