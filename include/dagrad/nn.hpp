@@ -1,0 +1,90 @@
+// Layers: Linear and MLP, built from the public op builders of ops.hpp.
+//
+// core/nn is a client of those builders exactly like user code: core/ knows
+// no particular op, and nothing here is available to dagrad's layers that a
+// user's own layer could not do the same way.
+//
+// A layer owns no tensors: its parameters are graph nodes named through
+// Graph::NameScope ("layer1/W", "layer1/b"), so diagrams cluster them,
+// Graph::find reaches them by name and optimizers get them from
+// parameters(). Calling a layer adds nodes that use those parameters; call it
+// on several inputs (a training batch, a test set) and they share weights.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dagrad/graph.hpp"
+#include "dagrad/init.hpp"
+
+namespace dagrad {
+
+enum class Activation { identity, tanh, relu, sigmoid };
+// "identity", "tanh", "relu", "sigmoid".
+std::string_view to_string(Activation activation);
+// The inverse of to_string; throws Error listing the names on an unknown one.
+Activation parse_activation(std::string_view name);
+// f(x) as a graph node (x itself for identity).
+Expr activate(Expr x, Activation activation, std::string name = {});
+// The initializer suited to weights feeding an activation: He for relu,
+// Xavier/Glorot otherwise.
+init::Method default_init(Activation activation);
+
+// y = x W + b, with x (batch, in), W (in, out), b (out,) broadcast over the
+// batch. (PyTorch's nn.Linear stores W as (out, in) and computes x W^T + b;
+// storing (in, out) saves a transpose node. The result is the same.)
+class Linear {
+ public:
+  // Parameters "<name>/W" (initialized by `weight_init`) and "<name>/b"
+  // (zeros), inside any name scope open on `graph`.
+  Linear(Graph& graph, std::int64_t in_features, std::int64_t out_features, Rng& rng,
+         std::string name = "linear", init::Method weight_init = init::Method::xavier_uniform);
+
+  Expr operator()(Expr x) const;
+
+  Expr weight() const { return weight_; }
+  Expr bias() const { return bias_; }
+  std::vector<Expr> parameters() const { return {weight_, bias_}; }
+  const std::string& name() const { return name_; }  // with its scope: "mlp/layer1"
+  std::int64_t in_features() const { return in_features_; }
+  std::int64_t out_features() const { return out_features_; }
+
+ private:
+  Graph* graph_;
+  std::string name_;
+  std::string local_name_;
+  std::int64_t in_features_;
+  std::int64_t out_features_;
+  Expr weight_;
+  Expr bias_;
+};
+
+// A multilayer perceptron: sizes {2, 4, 1} is Linear(2, 4), activation,
+// Linear(4, 1). The last layer has no activation: the model gives logits, for
+// bce_with_logits or softmax_cross_entropy (as in PyTorch, the loss applies
+// the sigmoid or softmax, stably). Layers are named layer1, layer2, ...,
+// inside "<name>/" when a name is given (two models in one graph need
+// different names).
+class MLP {
+ public:
+  MLP(Graph& graph, std::vector<std::int64_t> sizes, Activation activation, Rng& rng, std::string name = {});
+
+  Expr operator()(Expr x) const;
+
+  // Every layer's W and b, in layer order.
+  std::vector<Expr> parameters() const;
+  const std::vector<Linear>& layers() const { return layers_; }
+  const std::vector<std::int64_t>& sizes() const { return sizes_; }
+  Activation activation() const { return activation_; }
+
+ private:
+  Graph* graph_;
+  std::string name_;
+  std::vector<std::int64_t> sizes_;
+  Activation activation_;
+  std::vector<Linear> layers_;
+};
+
+}  // namespace dagrad

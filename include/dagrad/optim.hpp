@@ -1,0 +1,89 @@
+// Optimizers: SGD, SGD with momentum, and Adam, with PyTorch's update rules.
+//
+// An optimizer holds a list of parameter nodes (model.parameters()) and its
+// own state for each (a velocity, Adam's moments), sized when it is built.
+// step() reads each parameter's gradient from the last Graph::backward and
+// updates its value in place through Graph::mutable_value; it allocates
+// nothing. A parameter without a gradient (not reached by the last backward)
+// is left alone, as PyTorch skips parameters whose .grad is None.
+//
+// Graph::backward replaces leaf gradients on every pass, so zero_grad() is
+// needed only when accumulating gradients over several passes
+// (BackwardOptions::accumulate).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "dagrad/graph.hpp"
+
+namespace dagrad {
+
+class Optimizer {
+ public:
+  // Throws Error if a node is not a parameter of a graph, or if the nodes
+  // belong to different graphs.
+  Optimizer(std::vector<Expr> parameters, double learning_rate);
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  // One update of every parameter that has a gradient.
+  void step();
+  // Sets the gradients of the parameters' graph to zero (Graph::zero_grad:
+  // every leaf that takes a gradient, not only these parameters).
+  void zero_grad();
+
+  double learning_rate() const { return learning_rate_; }
+  // For schedules: takes effect at the next step.
+  void set_learning_rate(double learning_rate);
+  const std::vector<Expr>& parameters() const { return parameters_; }
+
+ protected:
+  // Updates parameter `index` (value w, gradient g, same size).
+  virtual void update(std::size_t index, double* w, const double* g, std::int64_t size) = 0;
+
+ private:
+  std::vector<Expr> parameters_;
+  std::vector<Shape> shapes_;  // as when built: state is sized for these
+  double learning_rate_;
+};
+
+// PyTorch's SGD. Plain (momentum 0): w -= lr * g. With momentum mu:
+//   v = mu * v + g;  w -= lr * v
+// (v starts at 0, so the first step is a plain one; no dampening, no Nesterov.)
+class SGD : public Optimizer {
+ public:
+  SGD(std::vector<Expr> parameters, double learning_rate, double momentum = 0.0);
+  double momentum() const { return momentum_; }
+
+ protected:
+  void update(std::size_t index, double* w, const double* g, std::int64_t size) override;
+
+ private:
+  double momentum_;
+  std::vector<std::vector<double>> velocity_;  // empty without momentum
+};
+
+// Kingma & Ba (2015), as PyTorch's Adam:
+//   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  t = t + 1
+//   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+// t counts the steps each parameter has taken.
+class Adam : public Optimizer {
+ public:
+  Adam(std::vector<Expr> parameters, double learning_rate = 0.001, double beta1 = 0.9, double beta2 = 0.999,
+       double epsilon = 1e-8);
+
+ protected:
+  void update(std::size_t index, double* w, const double* g, std::int64_t size) override;
+
+ private:
+  double beta1_;
+  double beta2_;
+  double epsilon_;
+  std::vector<std::vector<double>> first_moment_;
+  std::vector<std::vector<double>> second_moment_;
+  std::vector<std::int64_t> steps_;
+};
+
+}  // namespace dagrad

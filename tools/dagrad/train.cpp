@@ -1,0 +1,207 @@
+// `dagrad train`: trains an MLP classifier on a built-in data set or the
+// user's CSV files and reports its accuracy.
+//
+// Loss: two classes use one output and bce_with_logits (the course's
+// sigmoid output unit); three or more use one output per class and
+// softmax_cross_entropy. Features are standardized with the training set's
+// mean and standard deviation (also applied to the test set, and saved with
+// the model), so CSV columns of any scale train with the same defaults.
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "dagrad/dagrad.hpp"
+#include "dagrad/data.hpp"
+#include "dagrad/nn.hpp"
+#include "dagrad/optim.hpp"
+#include "dagrad/train.hpp"
+
+namespace dagrad::cli {
+namespace {
+
+struct TrainFlags {
+  std::string data = "planar";
+  std::string test;
+  std::string label = "label";
+  std::string hidden = "8";
+  std::string activation = "tanh";
+  std::int64_t epochs = 1000;
+  std::int64_t batch = 32;
+  double learning_rate = 0.02;
+  std::string optimizer = "adam";
+  std::uint64_t seed = 1;
+  std::string save;
+};
+
+// "4" -> {4}; "32,16" -> {32, 16}; "0" -> {} (no hidden layer: logistic
+// regression, or softmax regression).
+std::vector<std::int64_t> parse_hidden(const std::string& text) {
+  if (text == "0") return {};
+  std::vector<std::int64_t> sizes;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::size_t used = 0;
+    long long size = 0;
+    try {
+      size = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size() || size < 1) {
+      throw Error(fmt::format("--hidden: \"{}\" is not a list of positive layer sizes such as 4 or 32,16 "
+                              "(or 0 for no hidden layer)", text));
+    }
+    sizes.push_back(size);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return sizes;
+}
+
+Dataset load_training_data(const TrainFlags& flags) {
+  if (flags.data == "planar") return planar_flower(400, std::uint32_t(1));
+  if (flags.data == "moons") return two_moons(400, 0.15, 1);
+  return load_csv(flags.data, {flags.label, {}});
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const TrainFlags& flags, std::vector<Expr> parameters) {
+  if (flags.optimizer == "sgd") return std::make_unique<SGD>(std::move(parameters), flags.learning_rate);
+  if (flags.optimizer == "momentum") return std::make_unique<SGD>(std::move(parameters), flags.learning_rate, 0.9);
+  return std::make_unique<Adam>(std::move(parameters), flags.learning_rate);
+}
+
+// The accuracy of the model on a whole data set.
+double evaluate(Graph& graph, Expr x, Expr logits, const Dataset& data) {
+  graph.set_value(x, data.x);
+  return accuracy(graph.forward(logits), data.y);
+}
+
+int run_train(const TrainFlags& flags) {
+  const std::vector<std::int64_t> hidden = parse_hidden(flags.hidden);
+  const Activation activation = parse_activation(flags.activation);
+
+  Dataset train = load_training_data(flags);
+  if (train.class_count() < 2) {
+    throw Error(fmt::format("{}: the label column \"{}\" holds a single class ({}); a classifier needs two or more",
+                            flags.data, train.label_name, fmt::join(train.classes, ", ")));
+  }
+  std::optional<Dataset> test;
+  if (!flags.test.empty()) {
+    test = load_csv(flags.test, {flags.label, train.classes});
+    if (test->feature_names != train.feature_names) {
+      throw FileError(fmt::format("{}: the feature columns ({}) differ from the training data's ({})", flags.test,
+                                  fmt::join(test->feature_names, ", "), fmt::join(train.feature_names, ", ")));
+    }
+  }
+  Standardizer standardizer = Standardizer::fit(train.x);
+  standardizer.apply(train.x);
+  if (test) standardizer.apply(test->x);
+
+  const bool binary = train.class_count() == 2;
+  std::vector<std::int64_t> sizes{train.features()};
+  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+  sizes.push_back(binary ? 1 : train.class_count());
+
+  Graph graph;
+  Rng rng(flags.seed);
+  Expr x = graph.input("x", Tensor(Shape{1, train.features()}));
+  Expr y = graph.input("y", Tensor(Shape{1, 1}));
+  MLP model(graph, sizes, activation, rng);
+  Expr logits = model(x);
+  Expr loss = binary ? bce_with_logits(logits, y, "loss") : softmax_cross_entropy(logits, y, "loss");
+  std::unique_ptr<Optimizer> optimizer = make_optimizer(flags, model.parameters());
+
+  fmt::print("training an MLP {} ({}) on {}: {} examples, {} features, {} classes\n", fmt::join(sizes, "-"),
+             to_string(activation), flags.data, train.size(), train.features(), train.class_count());
+  fmt::print("{} with learning rate {}, batch {}, {} epochs, seed {}\n", flags.optimizer, flags.learning_rate,
+             flags.batch, flags.epochs, flags.seed);
+  std::fflush(stdout);
+
+  Minibatches batches(train, flags.batch, rng);
+  ProgressBar progress(flags.epochs);
+  for (std::int64_t epoch = 1; epoch <= flags.epochs; ++epoch) {
+    double loss_sum = 0, correct = 0;
+    for (const Batch& batch : batches) {
+      graph.set_value(x, batch.x);
+      graph.set_value(y, batch.y);
+      graph.forward(loss);
+      graph.backward(loss);
+      optimizer->step();
+      double rows = double(batch.y.size());
+      loss_sum += loss.value().item() * rows;
+      correct += accuracy(logits.value(), batch.y) * rows;
+    }
+    progress.update(epoch, loss_sum / double(train.size()), correct / double(train.size()));
+  }
+  progress.finish();
+
+  const double train_accuracy = evaluate(graph, x, logits, train);
+  const double test_accuracy = test ? evaluate(graph, x, logits, *test) : 0.0;
+  if (!flags.save.empty()) {
+    TensorFile file = parameter_file(model.parameters());
+    file.tensors["input/mean"] = standardizer.mean;
+    file.tensors["input/scale"] = standardizer.scale;
+    file.info = {{"model", "mlp"},
+                 {"sizes", fmt::format("{}", fmt::join(sizes, ","))},
+                 {"activation", std::string(to_string(activation))},
+                 {"loss", binary ? "bce_with_logits" : "softmax_cross_entropy"},
+                 {"features", fmt::format("{}", fmt::join(train.feature_names, ","))},
+                 {"label", train.label_name},
+                 {"classes", fmt::format("{}", fmt::join(train.classes, ","))},
+                 {"note", "inputs are standardized: (x - input/mean) / input/scale"}};
+    save_tensor_file(flags.save, file);
+    fmt::print("saved the model to {}\n", flags.save);
+  }
+  fmt::print("train accuracy: {:.4f}\n", train_accuracy);
+  if (test) fmt::print("test accuracy: {:.4f}\n", test_accuracy);
+  return exit_ok;
+}
+
+const CommandRegistration registration{
+    "train", "Train an MLP classifier on a built-in data set (planar, moons) or a CSV file",
+    [](CLI::App& app) {
+      auto flags = std::make_shared<TrainFlags>();
+      app.add_option("--data", flags->data, "planar (the course's flower), moons, or a CSV file")
+          ->capture_default_str();
+      app.add_option("--test", flags->test, "A held-out CSV file with the same columns, for the test accuracy");
+      app.add_option("--label", flags->label, "The CSV label column's name")->capture_default_str();
+      app.add_option("--hidden", flags->hidden, "Hidden layer sizes: 4, or 32,16 for two layers; 0 for none")
+          ->check(CLI::Validator(
+              [](std::string& text) {
+                try {
+                  parse_hidden(text);
+                  return std::string();
+                } catch (const Error& e) {
+                  return std::string(e.what());
+                }
+              },
+              "SIZES"))
+          ->capture_default_str();
+      app.add_option("--activation", flags->activation, "Hidden activation")
+          ->check(CLI::IsMember({"tanh", "relu"}))
+          ->capture_default_str();
+      app.add_option("--epochs", flags->epochs, "Passes over the training data")
+          ->check(CLI::Range(std::int64_t(1), std::int64_t(10'000'000)))
+          ->capture_default_str();
+      app.add_option("--batch", flags->batch, "Minibatch size (larger than the data: full batch)")
+          ->check(CLI::Range(std::int64_t(1), std::int64_t(1) << 40))
+          ->capture_default_str();
+      app.add_option("--lr", flags->learning_rate, "Learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+      app.add_option("--optimizer", flags->optimizer, "sgd, momentum (SGD with momentum 0.9) or adam")
+          ->check(CLI::IsMember({"sgd", "momentum", "adam"}))
+          ->capture_default_str();
+      app.add_option("--seed", flags->seed, "Seed of the initial weights and the batch order")->capture_default_str();
+      app.add_option("--save", flags->save, "Write the trained parameters to this JSON file");
+      app.footer("Two classes train one output with bce_with_logits; more train one output per class with "
+                 "softmax_cross_entropy. Ends with `train accuracy: ...` (and `test accuracy: ...`).");
+      return [flags] { return run_train(*flags); };
+    }};
+
+}  // namespace
+}  // namespace dagrad::cli
