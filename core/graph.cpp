@@ -81,7 +81,7 @@ class BufferPool {
         return int(i);
       }
     }
-    buffers_.emplace_back(std::size_t(elements));
+    buffers_.emplace_back(std::size_t(elements), 0.0);
     free_.push_back(false);
     return int(buffers_.size() - 1);
   }
@@ -94,7 +94,7 @@ class BufferPool {
   }
 
  private:
-  std::vector<std::vector<double>> buffers_;
+  std::vector<TensorStorage> buffers_;
   std::vector<bool> free_;
 };
 }  // namespace
@@ -125,6 +125,11 @@ struct Graph::BackwardPlan {
     std::vector<GradientSlot> slots;
   };
   std::vector<GradStep> steps;
+  // Whether the output's gradient lives in its own buffer: for leaves,
+  // scalars (the seed 1 is written there) and with retain_grads. Otherwise
+  // the first step reads the caller's seed in place, with no copy, and the
+  // output keeps no gradient (as PyTorch keeps none for a non-leaf).
+  bool output_grad_owned = true;
   std::vector<Node*> zero_fill;  // leaves needing a gradient that no step writes
   std::vector<Node*> kept;       // nodes whose gradient is readable after the run
   std::vector<Node*> transient;  // intermediates whose gradient buffer is re-used
@@ -549,8 +554,14 @@ Graph::BackwardPlan& Graph::backward_plan(int output, const BackwardOptions& opt
     node.grad_is_owned_ = true;
   };
   Node& out = *nodes_[std::size_t(output)];
-  own_grad(out);
-  plan.kept.push_back(&out);
+  plan.output_grad_owned = out.is_leaf() || options.retain_grads || out.shape_.elements() == 1;
+  if (plan.output_grad_owned) {
+    own_grad(out);
+    plan.kept.push_back(&out);
+  } else {
+    out.grad_ = TensorView(out.shape_, nullptr);  // the seed, given at each run
+    plan.transient.push_back(&out);
+  }
 
   // Walk in reverse: a node's consumers all come before it, so whether its
   // gradient was written, and where it lives, is known when its turn comes.
@@ -630,7 +641,14 @@ void Graph::run_backward(Expr output, const TensorView* seed, const BackwardOpti
                                  seed->shape(), out.name_, out.shape_));
   }
   BackwardPlan& plan = backward_plan(output.id(), options);
-  if (seed != nullptr) {
+  if (!plan.output_grad_owned) {
+    // A non-scalar output, so a seed was given (checked above). The output's
+    // step is the first and only reader of its gradient; ops treat
+    // output_grad as read-only (the op contract), so the const_cast is safe.
+    if (!plan.steps.empty()) {
+      plan.steps.front().output_grad = TensorView(seed->shape(), const_cast<double*>(seed->data()));
+    }
+  } else if (seed != nullptr) {
     out.grad_.copy_from(*seed);
   } else {
     out.grad_.fill(1.0);
