@@ -88,7 +88,6 @@ class Node {
   TensorView value_;
   Tensor grad_storage_;  // leaves, outputs and retained gradients
   TensorView grad_;      // into grad_storage_ or a plan's buffer
-  std::vector<TensorView> input_values_;  // views of the inputs' values, for op calls
   std::uint64_t value_epoch_ = 0;  // Graph::epoch_ when value_ was computed
   bool has_value_ = false;
   bool has_grad_ = false;
@@ -214,6 +213,10 @@ class Graph {
   std::uint64_t epoch_ = 1;          // bumped whenever a leaf value changes
   std::uint64_t shape_version_ = 1;  // bumped whenever a leaf shape changes
   std::uint64_t grad_version_ = 1;   // bumped whenever requires_grad changes
+  // The last forward run, when it kept intermediates, and the epoch it ran
+  // at: backward skips per-node checks of values that run made current.
+  const ForwardPlan* last_full_forward_ = nullptr;
+  std::uint64_t last_full_forward_epoch_ = 0;
 };
 
 }  // namespace dagrad
