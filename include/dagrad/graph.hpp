@@ -84,9 +84,11 @@ class Node {
   std::unique_ptr<Op> op_;
   std::vector<int> inputs_;
   Shape shape_;
-  Tensor value_storage_;
+  // Empty (no buffer) until the executor sizes them, so memory_stats()
+  // counts only what runs need.
+  Tensor value_storage_ = Tensor(Shape{0});
   TensorView value_;
-  Tensor grad_storage_;  // leaves, outputs and retained gradients
+  Tensor grad_storage_ = Tensor(Shape{0});  // leaves, outputs and retained gradients
   TensorView grad_;      // into grad_storage_ or a plan's buffer
   std::uint64_t value_epoch_ = 0;  // Graph::epoch_ when value_ was computed
   bool has_value_ = false;
