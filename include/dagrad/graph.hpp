@@ -173,7 +173,9 @@ class Graph {
   void forward(std::span<const Expr> outputs, const ForwardOptions& options = {});
   // Backward from a scalar output (seed 1), after forward(output).
   void backward(Expr output, const BackwardOptions& options = {});
-  // Backward from any output, with dL/doutput given.
+  // Backward from any output, with dL/doutput given. The seed is read in
+  // place, not copied; a non-leaf, non-scalar output then keeps no gradient
+  // of its own (as in PyTorch) unless options.retain_grads.
   void backward(Expr output, const TensorView& seed, const BackwardOptions& options = {});
 
   // ---- inspecting ----

@@ -61,12 +61,24 @@ void loss(benchmark::State& state, Expr (*f)(Expr, Expr, std::string)) {
   run_loss(state, g, f(x, y, "loss"));
 }
 
+benchmark::Counter bytes(std::int64_t count) {
+  return benchmark::Counter(double(count), benchmark::Counter::kDefaults, benchmark::Counter::OneK::kIs1024);
+}
+
 void pipeline(benchmark::State& state) {
   Rng rng(0);
   Graph g;
   Expr x = g.input("x", normal({n, n}, rng), true);
   Expr y = g.input("y", random_uniform({n, n}, rng, 0.0, 1.0));
-  run_loss(state, g, l2(softmax(normalize_rows(sigmoid(x))), y));
+  Expr loss = l2(softmax(normalize_rows(sigmoid(x))), y);
+  run_loss(state, g, loss);
+  // What the graph holds for training (values, gradients, workspace), and
+  // for a forward-only run on a graph of its own.
+  state.counters["train_bytes"] = bytes(g.memory_stats().total());
+  Graph inference;
+  Expr loss2 = l2(softmax(normalize_rows(sigmoid(inference.input("x", Tensor::from(x.value()))))), inference.input("y", Tensor::from(y.value())));
+  inference.forward(loss2, ForwardOptions{.keep_intermediates = false});
+  state.counters["forward_only_bytes"] = bytes(inference.memory_stats().total());
 }
 
 void image2vector(benchmark::State& state) {
@@ -89,9 +101,8 @@ void chain1000(benchmark::State& state) {
 }
 
 // iterations > 0: exactly that many iterations, once (for instruction
-// counts under callgrind); otherwise the median of 7 timed repetitions, as
-// the anchors report, with only the aggregates printed so that compare.sh
-// reads the median.
+// counts under callgrind); otherwise timed repetitions with only the
+// aggregates printed, so that compare.sh reads the median.
 // One SGD step of a 64-32-10 tanh MLP on a batch of 64: forward, mean
 // softmax cross-entropy, backward, update of W1, b1, W2, b2.
 void mlp_step(benchmark::State& state) {
@@ -123,7 +134,10 @@ void register_all(std::int64_t iterations) {
     if (iterations > 0) {
       bench->Iterations(iterations);
     } else {
-      bench->Repetitions(7)->ReportAggregatesOnly(true);
+      // Many short repetitions: on a shared machine the median of short
+      // samples is steadier than a few long averages (the anchors take the
+      // median of 7 short samples).
+      bench->Repetitions(15)->MinTime(0.05)->ReportAggregatesOnly(true);
     }
   };
   add("sigmoid/512x512", [](benchmark::State& s) { unary(s, sigmoid); });
