@@ -62,12 +62,16 @@ const TensorView& Node::grad() const {
 // ---- plans ----
 
 namespace {
-// One op call of a run: the views it reads and writes, prepared once.
+// One op call of a forward run. Its views live in the plan's flat `views`
+// array: `input_count` input views, then the output view. Steps and views are
+// stored in run order, so a run streams through memory instead of chasing
+// pointers into nodes (at 1000 tiny nodes that is most of the framework's
+// cost).
 struct Step {
   Node* node;
   Op* op;
-  std::span<const TensorView> inputs;
-  TensorView* output;
+  std::size_t first_view;
+  std::size_t input_count;
 };
 
 // Buffers re-used by nodes whose lifetimes do not overlap, handed out by
@@ -81,7 +85,7 @@ class BufferPool {
         return int(i);
       }
     }
-    buffers_.emplace_back(std::size_t(elements));
+    buffers_.emplace_back(std::size_t(elements), 0.0);
     free_.push_back(false);
     return int(buffers_.size() - 1);
   }
@@ -94,7 +98,7 @@ class BufferPool {
   }
 
  private:
-  std::vector<std::vector<double>> buffers_;
+  std::vector<TensorStorage> buffers_;
   std::vector<bool> free_;
 };
 }  // namespace
@@ -104,12 +108,11 @@ struct Graph::ForwardPlan {
   bool keep_intermediates = true;
   std::vector<int> order;  // every node the outputs need, leaves included
   std::vector<Step> steps;
+  std::vector<TensorView> views;  // see Step
   std::uint64_t shape_version = 0;
-  // Inference plans only: intermediate values in pooled buffers, with the
-  // input views of each step pointing at them.
+  // Inference plans only: intermediate values in pooled buffers, which the
+  // steps' views point at.
   BufferPool pool;
-  std::vector<std::vector<TensorView>> step_inputs;
-  std::vector<TensorView> step_outputs;
   std::vector<Node*> transient;  // nodes whose value does not survive the run
 };
 
@@ -118,13 +121,25 @@ struct Graph::BackwardPlan {
   BackwardOptions options;
   std::uint64_t shape_version = 0, grad_version = 0;
   int node_count = 0;
+  // One op's backward call: its input and output values are
+  // views[first_view ...] (as in Step), its gradient slots
+  // slots[first_slot ...], one per input; all in run order.
   struct GradStep {
     Node* node;
     Op* op;
+    std::size_t first_view;
+    std::size_t first_slot;
+    std::size_t input_count;
     TensorView output_grad;
-    std::vector<GradientSlot> slots;
   };
   std::vector<GradStep> steps;
+  std::vector<TensorView> views;
+  std::vector<GradientSlot> slots;
+  // Whether the output's gradient lives in its own buffer: for leaves,
+  // scalars (the seed 1 is written there) and with retain_grads. Otherwise
+  // the first step reads the caller's seed in place, with no copy, and the
+  // output keeps no gradient (as PyTorch keeps none for a non-leaf).
+  bool output_grad_owned = true;
   std::vector<Node*> zero_fill;  // leaves needing a gradient that no step writes
   std::vector<Node*> kept;       // nodes whose gradient is readable after the run
   std::vector<Node*> transient;  // intermediates whose gradient buffer is re-used
@@ -409,61 +424,43 @@ void Graph::prepare(ForwardPlan& plan) {
   }
 
   plan.steps.clear();
+  plan.views.clear();
   plan.transient.clear();
   plan.pool = BufferPool();
-  plan.step_inputs.clear();
-  plan.step_outputs.clear();
   std::vector<int> pool_buffer(nodes_.size(), -1);
-  std::size_t op_count = plan.order.size();
-  plan.step_inputs.reserve(op_count);
-  plan.step_outputs.reserve(op_count);  // stable addresses for Step::output
+  // The value view of a node as this plan's steps see it.
+  auto value_view = [&](int id) {
+    const Node& node = *nodes_[std::size_t(id)];
+    int buffer = pool_buffer[std::size_t(id)];
+    return buffer >= 0 ? TensorView(node.shape_, plan.pool.data(buffer)) : node.value_;
+  };
   step_index = 0;
   for (int id : plan.order) {
     Node& node = *nodes_[std::size_t(id)];
     if (node.is_leaf()) continue;
+    Step step{&node, node.op_.get(), plan.views.size(), node.inputs_.size()};
+    for (int input : node.inputs_) plan.views.push_back(value_view(input));
     bool pooled = !plan.keep_intermediates && !is_output[std::size_t(id)];
-    if (plan.keep_intermediates) {
+    if (pooled) {
+      int buffer = plan.pool.acquire(node.shape_.elements());
+      pool_buffer[std::size_t(id)] = buffer;
+      plan.transient.push_back(&node);
+    } else {
       node.value_storage_.resize(node.shape_);
       node.value_ = node.value_storage_;
-      // Re-filled in place: the vector keeps its buffer, so steps of other
-      // plans that point at it stay valid.
-      node.input_values_.resize(node.inputs_.size());
-      for (std::size_t i = 0; i < node.inputs_.size(); ++i) {
-        node.input_values_[i] = nodes_[std::size_t(node.inputs_[i])]->value_;
-      }
-      plan.steps.push_back({&node, node.op_.get(), node.input_values_, &node.value_});
-    } else {
-      std::vector<TensorView> views;
-      for (int input : node.inputs_) {
-        const Node& in = *nodes_[std::size_t(input)];
-        int buffer = pool_buffer[std::size_t(input)];
-        views.push_back(buffer >= 0 ? TensorView(in.shape_, plan.pool.data(buffer)) : in.value_);
-      }
-      TensorView output;
-      if (pooled) {
-        int buffer = plan.pool.acquire(node.shape_.elements());
-        pool_buffer[std::size_t(id)] = buffer;
-        output = TensorView(node.shape_, plan.pool.data(buffer));
-        plan.transient.push_back(&node);
-      } else {
-        node.value_storage_.resize(node.shape_);
-        node.value_ = node.value_storage_;
-        output = node.value_;
-      }
-      // Inputs read for the last time here give their buffers back only now,
-      // after the output took one (ops may not write over their inputs), so an
-      // elementwise chain alternates between two buffers.
-      for (int input : node.inputs_) {
-        int& buffer = pool_buffer[std::size_t(input)];
-        if (buffer >= 0 && last_use[std::size_t(input)] == step_index) {
-          plan.pool.release(buffer);
-          buffer = -2;
-        }
-      }
-      plan.step_inputs.push_back(std::move(views));
-      plan.step_outputs.push_back(output);
-      plan.steps.push_back({&node, node.op_.get(), plan.step_inputs.back(), &plan.step_outputs.back()});
     }
+    plan.views.push_back(value_view(id));
+    // Inputs read for the last time here give their buffers back only now,
+    // after the output took one (ops may not write over their inputs), so an
+    // elementwise chain alternates between two buffers.
+    for (int input : node.inputs_) {
+      int& buffer = pool_buffer[std::size_t(input)];
+      if (buffer >= 0 && last_use[std::size_t(input)] == step_index) {
+        plan.pool.release(buffer);
+        buffer = -2;
+      }
+    }
+    plan.steps.push_back(step);
     ++step_index;
   }
   plan.shape_version = shape_version_;
@@ -492,16 +489,23 @@ void Graph::forward(std::span<const Expr> outputs, const ForwardOptions& options
     ids[i] = outputs[i].id();
   }
   ForwardPlan& plan = forward_plan(ids, options.keep_intermediates);
+  last_full_forward_ = nullptr;  // until this run completes
   prepare(plan);
   // An inference run keeps no intermediates, so backward may not use it:
   // its nodes get epoch 0, which never matches.
   std::uint64_t stamp = options.keep_intermediates ? epoch_ : 0;
+  const TensorView* views = plan.views.data();
   for (const Step& step : plan.steps) {
-    step.op->forward(step.inputs, *step.output);
+    const TensorView* inputs = views + step.first_view;
+    step.op->forward({inputs, step.input_count}, inputs[step.input_count]);
     step.node->value_epoch_ = stamp;
     step.node->has_value_ = true;
   }
   for (Node* node : plan.transient) node->has_value_ = false;
+  if (options.keep_intermediates) {
+    last_full_forward_ = &plan;
+    last_full_forward_epoch_ = epoch_;
+  }
 }
 
 // ---- backward ----
@@ -549,8 +553,14 @@ Graph::BackwardPlan& Graph::backward_plan(int output, const BackwardOptions& opt
     node.grad_is_owned_ = true;
   };
   Node& out = *nodes_[std::size_t(output)];
-  own_grad(out);
-  plan.kept.push_back(&out);
+  plan.output_grad_owned = out.is_leaf() || options.retain_grads || out.shape_.elements() == 1;
+  if (plan.output_grad_owned) {
+    own_grad(out);
+    plan.kept.push_back(&out);
+  } else {
+    out.grad_ = TensorView(out.shape_, nullptr);  // the seed, given at each run
+    plan.transient.push_back(&out);
+  }
 
   // Walk in reverse: a node's consumers all come before it, so whether its
   // gradient was written, and where it lives, is known when its turn comes.
@@ -574,7 +584,11 @@ Graph::BackwardPlan& Graph::backward_plan(int output, const BackwardOptions& opt
       continue;
     }
     if (!needs[std::size_t(id)] || !written[std::size_t(id)]) continue;
-    BackwardPlan::GradStep step{&node, node.op_.get(), grad_view(id), {}};
+    BackwardPlan::GradStep step{&node, node.op_.get(), plan.views.size(), plan.slots.size(), node.inputs_.size(),
+                                grad_view(id)};
+    // Values as the keeping forward run left them: the nodes' own buffers.
+    for (int input : node.inputs_) plan.views.push_back(nodes_[std::size_t(input)]->value_);
+    plan.views.push_back(node.value_);
     for (std::size_t i = 0; i < node.inputs_.size(); ++i) {
       int input = node.inputs_[i];
       Node& in = *nodes_[std::size_t(input)];
@@ -596,12 +610,12 @@ Graph::BackwardPlan& Graph::backward_plan(int output, const BackwardOptions& opt
       } else {
         slot.grad = TensorView(in.shape_, nullptr);
       }
-      step.slots.push_back(slot);
+      plan.slots.push_back(slot);
     }
     // This node's gradient is read only by its own step: its buffer is free
     // for the nodes processed after it.
     if (pool_buffer[std::size_t(id)] >= 0) plan.pool.release(pool_buffer[std::size_t(id)]);
-    plan.steps.push_back(std::move(step));
+    plan.steps.push_back(step);
   }
   backward_plans_.push_back(std::move(owned));
   return plan;
@@ -630,19 +644,36 @@ void Graph::run_backward(Expr output, const TensorView* seed, const BackwardOpti
                                  seed->shape(), out.name_, out.shape_));
   }
   BackwardPlan& plan = backward_plan(output.id(), options);
-  if (seed != nullptr) {
+  if (!plan.output_grad_owned) {
+    // A non-scalar output, so a seed was given (checked above). The output's
+    // step is the first and only reader of its gradient; ops treat
+    // output_grad as read-only (the op contract), so the const_cast is safe.
+    if (!plan.steps.empty()) {
+      plan.steps.front().output_grad = TensorView(seed->shape(), const_cast<double*>(seed->data()));
+    }
+  } else if (seed != nullptr) {
     out.grad_.copy_from(*seed);
   } else {
     out.grad_.fill(1.0);
   }
   for (Node* leaf : plan.zero_fill) leaf->grad_.fill(0.0);
-  for (auto& step : plan.steps) {
-    if (step.node->value_epoch_ != epoch_ || !step.node->has_value_) {
+  // Every value backward reads is current when the last forward run kept its
+  // intermediates, computed the output (and so all it depends on), and no
+  // leaf changed since. Otherwise each node is checked.
+  const bool values_current = last_full_forward_ != nullptr && last_full_forward_epoch_ == epoch_ &&
+                              std::binary_search(last_full_forward_->order.begin(), last_full_forward_->order.end(),
+                                                 output.id());
+  const TensorView* views = plan.views.data();
+  GradientSlot* slots = plan.slots.data();
+  for (const auto& step : plan.steps) {
+    if (!values_current && (step.node->value_epoch_ != epoch_ || !step.node->has_value_)) {
       throw Error(fmt::format("backward: the value of \"{}\" is out of date or was not kept: run "
                               "forward(\"{}\") (keeping intermediates) first",
                               step.node->name_, out.name_));
     }
-    step.op->backward(step.node->input_values_, step.node->value_, step.output_grad, step.slots);
+    const TensorView* values = views + step.first_view;
+    step.op->backward({values, step.input_count}, values[step.input_count], step.output_grad,
+                      {slots + step.first_slot, step.input_count});
   }
   for (Node* node : plan.kept) node->has_grad_ = true;
   for (Node* node : plan.transient) node->has_grad_ = false;

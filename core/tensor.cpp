@@ -19,12 +19,6 @@ Shape::Shape(std::span<const std::int64_t> dims) {
   std::copy(dims.begin(), dims.end(), dims_.begin());
 }
 
-std::int64_t Shape::elements() const {
-  std::int64_t n = 1;
-  for (int i = 0; i < rank_; ++i) n *= dims_[i];
-  return n;
-}
-
 std::int64_t Shape::rows() const {
   std::int64_t n = 1;
   for (int i = 0; i + 1 < rank_; ++i) n *= dims_[i];
@@ -117,14 +111,18 @@ Tensor::Tensor(const Shape& shape, std::vector<double> values) {
                                  shape.elements()));
   }
   shape_ = shape;
-  storage_ = std::move(values);
+  storage_.assign(values.begin(), values.end());
   data_ = storage_.data();
 }
 
 Tensor Tensor::scalar(double value) { return Tensor(Shape{}, std::vector<double>{value}); }
 
 Tensor Tensor::from(const TensorView& view) {
-  return Tensor(view.shape(), std::vector<double>(view.begin(), view.end()));
+  Tensor copy;
+  copy.shape_ = view.shape();
+  copy.storage_.assign(view.begin(), view.end());
+  copy.data_ = copy.storage_.data();
+  return copy;
 }
 
 Tensor::Tensor(std::initializer_list<double> values)

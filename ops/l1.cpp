@@ -5,6 +5,23 @@
 namespace {
 using namespace dagrad;
 
+// slot (=, or += when accumulating) scale * sign(a - b), with sign(0) = 0.
+// A plain loop: the compiler turns the conditionals into vector compares and
+// blends, where Eigen 3.4's sign() runs one element at a time (a third of the
+// whole op's time).
+void write_scaled_sign(GradientSlot& slot, const TensorView& a, const TensorView& b, double scale) {
+  const double* pa = a.data();
+  const double* pb = b.data();
+  double* out = slot.grad.data();
+  const std::int64_t n = a.size();
+  auto sign = [scale](double d) { return d > 0 ? scale : (d < 0 ? -scale : 0.0); };
+  if (slot.accumulate) {
+    for (std::int64_t i = 0; i < n; ++i) out[i] += sign(pa[i] - pb[i]);
+  } else {
+    for (std::int64_t i = 0; i < n; ++i) out[i] = sign(pa[i] - pb[i]);
+  }
+}
+
 class L1 final : public Op {
  public:
   std::string_view name() const override { return "l1"; }
@@ -19,8 +36,8 @@ class L1 final : public Op {
   void backward(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                 std::span<GradientSlot> grads) override {
     double scale = dy[0];
-    if (grads[0].needed) write_gradient(grads[0], scale * (flat(inputs[0]) - flat(inputs[1])).sign());
-    if (grads[1].needed) write_gradient(grads[1], scale * (flat(inputs[1]) - flat(inputs[0])).sign());
+    if (grads[0].needed) write_scaled_sign(grads[0], inputs[0], inputs[1], scale);
+    if (grads[1].needed) write_scaled_sign(grads[1], inputs[1], inputs[0], scale);
   }
   // |y - yhat| has its kink where yhat == y.
   bool has_kinks() const override { return true; }

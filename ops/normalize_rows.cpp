@@ -19,14 +19,16 @@ class NormalizeRows final : public Op {
     if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
     return inputs[0];
   }
-  // One pass per row while it is in cache; the row norms are kept for backward.
+  // One pass per row while it is in cache; the row norms are kept for
+  // backward. Rows are multiplied by 1 / norm rather than divided element by
+  // element: a division costs about ten multiplications.
   void forward(std::span<const TensorView> inputs, TensorView output) override {
     auto x = rows(inputs[0]);
     auto y = rows(output);
     norms_.resize(x.rows());
     for (Eigen::Index r = 0; r < x.rows(); ++r) {
       norms_(r) = std::sqrt(x.row(r).square().sum());
-      y.row(r) = x.row(r) / std::max(norms_(r), min_norm);
+      y.row(r) = x.row(r) * (1.0 / std::max(norms_(r), min_norm));
     }
   }
   void backward(std::span<const TensorView>, const TensorView& output, const TensorView& output_grad,
@@ -36,10 +38,10 @@ class NormalizeRows final : public Op {
     auto dx = rows(grads[0].grad);
     for (Eigen::Index r = 0; r < y.rows(); ++r) {
       if (norms_(r) > min_norm) {
-        auto contribution = (dy.row(r) - y.row(r) * (dy.row(r) * y.row(r)).sum()) / norms_(r);
+        auto contribution = (dy.row(r) - y.row(r) * (dy.row(r) * y.row(r)).sum()) * (1.0 / norms_(r));
         if (grads[0].accumulate) dx.row(r) += contribution; else dx.row(r) = contribution;
       } else {
-        if (grads[0].accumulate) dx.row(r) += dy.row(r) / min_norm; else dx.row(r) = dy.row(r) / min_norm;
+        if (grads[0].accumulate) dx.row(r) += dy.row(r) * (1.0 / min_norm); else dx.row(r) = dy.row(r) * (1.0 / min_norm);
       }
     }
   }

@@ -15,13 +15,15 @@ class Softmax final : public Op {
     if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
     return inputs[0];
   }
-  // Row by row: each row stays in cache between its passes.
+  // Row by row: each row stays in cache between its passes. Multiplying by
+  // 1 / sum instead of dividing each element is much cheaper (a division
+  // costs about ten multiplications) and changes the result by at most an ulp.
   void forward(std::span<const TensorView> inputs, TensorView output) override {
     auto x = rows(inputs[0]);
     auto y = rows(output);
     for (Eigen::Index r = 0; r < x.rows(); ++r) {
       y.row(r) = (x.row(r) - x.row(r).maxCoeff()).exp();
-      y.row(r) /= y.row(r).sum();
+      y.row(r) *= 1.0 / y.row(r).sum();
     }
   }
   void backward(std::span<const TensorView>, const TensorView& output, const TensorView& output_grad,

@@ -84,11 +84,12 @@ class Node {
   std::unique_ptr<Op> op_;
   std::vector<int> inputs_;
   Shape shape_;
-  Tensor value_storage_;
+  // Empty (no buffer) until the executor sizes them, so memory_stats()
+  // counts only what runs need.
+  Tensor value_storage_ = Tensor(Shape{0});
   TensorView value_;
-  Tensor grad_storage_;  // leaves, outputs and retained gradients
+  Tensor grad_storage_ = Tensor(Shape{0});  // leaves, outputs and retained gradients
   TensorView grad_;      // into grad_storage_ or a plan's buffer
-  std::vector<TensorView> input_values_;  // views of the inputs' values, for op calls
   std::uint64_t value_epoch_ = 0;  // Graph::epoch_ when value_ was computed
   bool has_value_ = false;
   bool has_grad_ = false;
@@ -172,7 +173,9 @@ class Graph {
   void forward(std::span<const Expr> outputs, const ForwardOptions& options = {});
   // Backward from a scalar output (seed 1), after forward(output).
   void backward(Expr output, const BackwardOptions& options = {});
-  // Backward from any output, with dL/doutput given.
+  // Backward from any output, with dL/doutput given. The seed is read in
+  // place, not copied; a non-leaf, non-scalar output then keeps no gradient
+  // of its own (as in PyTorch) unless options.retain_grads.
   void backward(Expr output, const TensorView& seed, const BackwardOptions& options = {});
 
   // ---- inspecting ----
@@ -214,6 +217,10 @@ class Graph {
   std::uint64_t epoch_ = 1;          // bumped whenever a leaf value changes
   std::uint64_t shape_version_ = 1;  // bumped whenever a leaf shape changes
   std::uint64_t grad_version_ = 1;   // bumped whenever requires_grad changes
+  // The last forward run, when it kept intermediates, and the epoch it ran
+  // at: backward skips per-node checks of values that run made current.
+  const ForwardPlan* last_full_forward_ = nullptr;
+  std::uint64_t last_full_forward_epoch_ = 0;
 };
 
 }  // namespace dagrad

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <new>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,7 +31,12 @@ class Shape {
 
   int rank() const { return rank_; }
   // Number of elements: the product of the dimensions (1 for a scalar).
-  std::int64_t elements() const;
+  // Inline: every kernel asks for it, and per-node overhead counts.
+  std::int64_t elements() const {
+    std::int64_t n = 1;
+    for (int i = 0; i < rank_; ++i) n *= dims_[i];
+    return n;
+  }
   std::int64_t operator[](int axis) const { return dims_[axis]; }
   std::int64_t& operator[](int axis) { return dims_[axis]; }
   std::span<const std::int64_t> dims() const { return {dims_.data(), std::size_t(rank_)}; }
@@ -85,6 +91,26 @@ class TensorView {
   double* data_ = nullptr;
 };
 
+// Allocates on 64-byte boundaries (a cache line, one AVX-512 vector). Eigen's
+// vectorized loops then start on an aligned element with no scalar head; on a
+// small tensor that head (a scalar exp per element, say) costs more than the
+// vector body.
+template <class T>
+struct AlignedAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t alignment{64};
+  AlignedAllocator() = default;
+  template <class U>
+  AlignedAllocator(const AlignedAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
+  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, n * sizeof(T), alignment); }
+  template <class U>
+  friend bool operator==(const AlignedAllocator&, const AlignedAllocator<U>&) { return true; }
+};
+
+// The buffer a Tensor owns.
+using TensorStorage = std::vector<double, AlignedAllocator<double>>;
+
 // A tensor that owns its values. Copies copy the data.
 class Tensor : public TensorView {
  public:
@@ -111,10 +137,10 @@ class Tensor : public TensorView {
   void resize(const Shape& shape);
   // Same data, new shape with the same element count (a -1 is not allowed here).
   Tensor reshaped(const Shape& shape) const;
-  const std::vector<double>& values() const { return storage_; }
+  const TensorStorage& values() const { return storage_; }
 
  private:
-  std::vector<double> storage_;
+  TensorStorage storage_;
 };
 
 // Exact element-wise equality of shape and values (NaN != NaN).

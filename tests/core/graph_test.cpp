@@ -189,6 +189,47 @@ TEST(Graph, InferenceForwardKeepsOnlyOutputs) {
   EXPECT_THROW(g.backward(l2(d, d)), Error);
 }
 
+TEST(Graph, SeededBackwardReadsTheSeedInPlaceAndKeepsNoOutputGradient) {
+  Graph g;
+  Expr x = g.input("x", Tensor{0.5, -1.0}, true);
+  Expr s = sigmoid(x, "s");
+  g.forward(s);
+  {
+    Tensor seed{2.0, 3.0};
+    g.backward(s, seed);
+  }  // the seed is gone; the gradients stay
+  for (int i = 0; i < 2; ++i) {
+    double y = sigmoid(x.value()[i]);
+    EXPECT_NEAR(x.grad()[i], (i == 0 ? 2.0 : 3.0) * y * (1 - y), 1e-15);
+  }
+  // As in PyTorch, a non-leaf output keeps no gradient unless asked to.
+  EXPECT_THROW(s.grad(), Error);
+  g.backward(s, Tensor{2.0, 3.0}, {.retain_grads = true});
+  EXPECT_EQ(s.grad(), (Tensor{2.0, 3.0}));
+}
+
+TEST(Graph, BackwardChecksValuesAfterOtherForwardRuns) {
+  Graph g;
+  Expr x = g.input("x", Tensor{0.5, -1.0}, true);
+  Expr a = sigmoid(x, "a");
+  Expr b = sigmoid(a, "b");
+  Expr loss = l2(b, g.constant(Tensor{0.0, 0.0}), "loss");
+  Expr c = softmax(b, "c");
+  g.forward(loss);
+  g.backward(loss);
+  Tensor expected = Tensor::from(x.grad());
+  // A keeping run of another output leaves the loss's values current.
+  g.forward(b);
+  g.backward(loss);
+  EXPECT_EQ(x.grad(), expected);
+  // An inference run through the same nodes does not keep them.
+  g.forward(c, {.keep_intermediates = false});
+  EXPECT_THROW(g.backward(loss), Error);
+  g.forward(loss);
+  g.backward(loss);
+  EXPECT_EQ(x.grad(), expected);
+}
+
 TEST(Graph, ForeignExprIsRejected) {
   Graph g, h;
   Expr x = g.input("x", Tensor{1});
