@@ -59,6 +59,16 @@ const TensorView& Node::grad() const {
   throw Error(fmt::format("node \"{}\" has no gradient yet: run backward on an output that depends on it", name_));
 }
 
+namespace {
+// Rethrows `error` as the same kind of error, prefixed `op "node": `.
+[[noreturn]] void rethrow_naming_node(const Error& error, std::string_view op, const std::string& node) {
+  std::string message = fmt::format("{} \"{}\": {}", op, node, error.what());
+  if (dynamic_cast<const ShapeError*>(&error)) throw ShapeError(message);
+  if (dynamic_cast<const FileError*>(&error)) throw FileError(message);
+  throw Error(message);
+}
+}  // namespace
+
 // ---- plans ----
 
 namespace {
@@ -495,11 +505,19 @@ void Graph::forward(std::span<const Expr> outputs, const ForwardOptions& options
   // its nodes get epoch 0, which never matches.
   std::uint64_t stamp = options.keep_intermediates ? epoch_ : 0;
   const TensorView* views = plan.views.data();
-  for (const Step& step : plan.steps) {
-    const TensorView* inputs = views + step.first_view;
-    step.op->forward({inputs, step.input_count}, inputs[step.input_count]);
-    step.node->value_epoch_ = stamp;
-    step.node->has_value_ = true;
+  const Step* current = nullptr;
+  try {
+    for (const Step& step : plan.steps) {
+      current = &step;
+      const TensorView* inputs = views + step.first_view;
+      step.op->forward({inputs, step.input_count}, inputs[step.input_count]);
+      step.node->value_epoch_ = stamp;
+      step.node->has_value_ = true;
+    }
+  } catch (const Error& e) {
+    // An op that rejects its values at run time (a label that is not a
+    // class index) does not know its node; name it here, as shape errors are.
+    rethrow_naming_node(e, current->node->op_->name(), current->node->name_);
   }
   for (Node* node : plan.transient) node->has_value_ = false;
   if (options.keep_intermediates) {

@@ -83,6 +83,16 @@ Tensor random_uniform(const Shape& shape, Rng& rng, double low, double high) {
   return t;
 }
 
+std::vector<OpExample> same_shape_examples(Rng& rng, int input_count) {
+  std::vector<OpExample> cases;
+  for (const Shape& shape : standard_shapes(rng)) {
+    OpExample example;
+    for (int i = 0; i < input_count; ++i) example.inputs.push_back(random_normal(shape, rng));
+    cases.push_back(std::move(example));
+  }
+  return cases;
+}
+
 // ---- registry ----
 
 OpRegistry::OpRegistry() { dagrad_register_builtin_ops(*this); }
@@ -96,11 +106,7 @@ void OpRegistry::add(OpInfo info) {
   if (info.name.empty() || !info.make) throw Error("an op needs a name and a factory to be registered");
   if (contains(info.name)) throw Error(fmt::format("an op named \"{}\" is already registered", info.name));
   if (!info.examples) {
-    info.examples = [](Rng& rng) {
-      std::vector<OpExample> cases;
-      for (const Shape& shape : standard_shapes(rng)) cases.push_back({{random_normal(shape, rng)}, {}, {}});
-      return cases;
-    };
+    info.examples = [](Rng& rng) { return same_shape_examples(rng, 1); };
   }
   std::string name = info.name;
   ops_.emplace(std::move(name), std::move(info));

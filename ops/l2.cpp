@@ -23,13 +23,7 @@ class L2 final : public Op {
     if (grads[1].needed) write_gradient(grads[1], scale * (flat(inputs[1]) - flat(inputs[0])));
   }
 
-  static std::vector<OpExample> examples(Rng& rng) {
-    std::vector<OpExample> cases;
-    for (const Shape& shape : standard_shapes(rng)) {
-      cases.push_back({{random_normal(shape, rng), random_normal(shape, rng)}, {}, {}});
-    }
-    return cases;
-  }
+  static std::vector<OpExample> examples(Rng& rng) { return same_shape_examples(rng, 2); }
 };
 }  // namespace
 

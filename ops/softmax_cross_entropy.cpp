@@ -29,10 +29,6 @@ class SoftmaxCrossEntropy final : public Op {
     return Shape{};
   }
   bool differentiable(int input_index) const override { return input_index == 0; }
-  // Set by the builder, so that a bad label at forward time names the node
-  // (ops built by name through Graph::apply do not know it).
-  void set_node_name(std::string name) { node_name_ = std::move(name); }
-
   void forward(std::span<const TensorView> inputs, TensorView output) override {
     auto z = rows(inputs[0]);
     const TensorView& labels = inputs[1];
@@ -45,10 +41,10 @@ class SoftmaxCrossEntropy final : public Op {
       const double label = labels[r];
       // The negated test also catches NaN.
       if (!(label >= 0 && label < double(classes) && label == std::floor(label))) {
-        throw Error(fmt::format("softmax_cross_entropy{}: label {} in row {} is not a class index: logits have {} "
-                                "classes, so labels must be whole numbers 0 to {}",
-                                node_name_.empty() ? "" : fmt::format(" \"{}\"", node_name_), label, r, classes,
-                                classes - 1));
+        // The graph prefixes the op and node: softmax_cross_entropy "loss": ...
+        throw Error(fmt::format("label {} in row {} is not a class index: logits have {} classes, so labels must "
+                                "be whole numbers 0 to {}",
+                                label, r, classes, classes - 1));
       }
       const auto index = Eigen::Index(label);
       labels_[std::size_t(r)] = index;
@@ -90,17 +86,12 @@ class SoftmaxCrossEntropy final : public Op {
  private:
   Tensor probabilities_;                 // softmax(z), kept from forward; sized once
   std::vector<Eigen::Index> labels_;     // the validated class indices
-  std::string node_name_;
 };
 }  // namespace
 
 namespace dagrad {
 Expr softmax_cross_entropy(Expr logits, Expr labels, std::string name) {
-  auto op = std::make_unique<SoftmaxCrossEntropy>();
-  SoftmaxCrossEntropy& op_ref = *op;
-  Expr node = logits.graph().add(std::move(op), {logits, labels}, std::move(name));
-  op_ref.set_node_name(node.name());
-  return node;
+  return logits.graph().add(std::make_unique<SoftmaxCrossEntropy>(), {logits, labels}, std::move(name));
 }
 }  // namespace dagrad
 

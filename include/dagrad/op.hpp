@@ -124,6 +124,9 @@ std::vector<Shape> standard_shapes(Rng& rng);
 // Normal(0, 1) values; uniform values in [low, high).
 Tensor random_normal(const Shape& shape, Rng& rng);
 Tensor random_uniform(const Shape& shape, Rng& rng, double low, double high);
+// One case per standard shape, with `input_count` normal inputs of that shape
+// (the default examples of a unary op; pairs for same-shape losses).
+std::vector<OpExample> same_shape_examples(Rng& rng, int input_count);
 
 struct OpInfo {
   std::string name;

@@ -72,10 +72,10 @@ TEST(SoftmaxCrossEntropy, InvalidLabelsStopForward) {
   EXPECT_NE(error_message([&] { g.forward(loss); }).find("label nan in row 2"), std::string::npos);
   g.set_value(labels, Tensor{0, 3, 2});
   EXPECT_NEAR(g.forward(loss)[0], std::log(4.0), 1e-15);  // zero logits: uniform over 4 classes
-  // Built by name (as from a graph file), the op does not know its node.
+  // Built by name (as from a graph file), the graph still names the node.
   Expr by_name = g.apply("softmax_cross_entropy", {z, g.input("bad", Tensor{0, 0, 9})}, {}, "other");
   EXPECT_EQ(error_message([&] { g.forward(by_name); }),
-            "softmax_cross_entropy: label 9 in row 2 is not a class index: logits have 4 classes, so labels must be "
+            "softmax_cross_entropy \"other\": label 9 in row 2 is not a class index: logits have 4 classes, so labels must be "
             "whole numbers 0 to 3");
 }
 
