@@ -23,6 +23,7 @@
 #include <cctype>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <numeric>
 #include <set>
 
@@ -419,10 +420,6 @@ struct GraphCloser {
 };
 using GraphHandle = std::unique_ptr<Agraph_t, GraphCloser>;
 
-struct ContextCloser {
-  void operator()(GVC_t* gvc) const { gvFreeContext(gvc); }
-};
-using ContextHandle = std::unique_ptr<GVC_t, ContextCloser>;
 
 std::string node_label(const Plan& plan, const DotOptions& options, int id) {
   const Node& node = plan.graph().node(id);
@@ -602,11 +599,23 @@ std::string render_data(GVC_t* gvc, Agraph_t* g, const char* format) {
   return result;
 }
 
-ContextHandle context() {
-  agseterr(AGERR);  // Graphviz's warnings are not the user's business; errors are
-  ContextHandle gvc(gvContext());
-  if (!gvc) throw Error("Graphviz could not be initialised");
+// One Graphviz context for the whole process, never freed. Graphviz 2.42's
+// pango plugin keeps a pointer to the last font name it measured, which lives
+// in the context's font cache: freeing a context and laying out in a new one
+// reads freed memory (AddressSanitizer reports it in textspan_size). Graphviz
+// is not thread-safe, so callers hold graphviz_lock().
+GVC_t* context() {
+  static GVC_t* gvc = [] {
+    agseterr(AGERR);  // Graphviz's warnings are not the user's business; errors are
+    return gvContext();
+  }();
+  if (gvc == nullptr) throw Error("Graphviz could not be initialised");
   return gvc;
+}
+
+std::unique_lock<std::mutex> graphviz_lock() {
+  static std::mutex mutex;
+  return std::unique_lock<std::mutex>(mutex);
 }
 
 // Lays the graph out with dot, runs `body`, and frees the layout.
@@ -624,19 +633,20 @@ auto with_layout(GVC_t* gvc, Agraph_t* g, Body body) {
 }  // namespace
 
 std::string to_dot(const Graph& graph, const DotOptions& options) {
+  auto lock = graphviz_lock();
   GraphHandle g = build_graph(graph, options);
-  ContextHandle gvc = context();
+  GVC_t* gvc = context();
   // "canon" is the graph as built. gvc renders only laid-out graphs; "nop"
   // is the layout that does no work (no coordinates appear in canon text).
   // It complains that nodes have no positions (it needs none here), so its
   // messages are silenced, and it sets a zero bounding box, which is removed.
   agseterr(AGMAX);
-  int status = gvLayout(gvc.get(), g.get(), "nop");
+  int status = gvLayout(gvc, g.get(), "nop");
   agseterr(AGERR);
   if (status != 0) throw Error("Graphviz could not prepare the diagram");
   set(g.get(), "bb", "");
-  std::string result = render_data(gvc.get(), g.get(), "canon");
-  gvFreeLayout(gvc.get(), g.get());
+  std::string result = render_data(gvc, g.get(), "canon");
+  gvFreeLayout(gvc, g.get());
   return result;
 }
 
@@ -652,9 +662,10 @@ void render(const Graph& graph, const std::string& path, const DotOptions& optio
     write_file_atomically(path, to_dot(graph, options));
     return;
   }
+  auto lock = graphviz_lock();
   GraphHandle g = build_graph(graph, options);
-  ContextHandle gvc = context();
-  std::string data = with_layout(gvc.get(), g.get(), [&] { return render_data(gvc.get(), g.get(), extension.c_str()); });
+  GVC_t* gvc = context();
+  std::string data = with_layout(gvc, g.get(), [&] { return render_data(gvc, g.get(), extension.c_str()); });
   write_file_atomically(path, data);
 }
 
