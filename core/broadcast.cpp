@@ -118,4 +118,12 @@ std::vector<std::pair<Shape, Shape>> broadcast_example_shapes(Rng& rng) {
   return pairs;
 }
 
+std::vector<OpExample> broadcast_examples(Rng& rng) {
+  std::vector<OpExample> cases;
+  for (const auto& [a, b] : broadcast_example_shapes(rng)) {
+    cases.push_back({{random_normal(a, rng), random_normal(b, rng)}, {}, {}});
+  }
+  return cases;
+}
+
 }  // namespace dagrad

@@ -93,6 +93,12 @@ std::vector<OpExample> same_shape_examples(Rng& rng, int input_count) {
   return cases;
 }
 
+std::vector<OpExample> uniform_examples(Rng& rng, double low, double high) {
+  std::vector<OpExample> cases;
+  for (const Shape& shape : standard_shapes(rng)) cases.push_back({{random_uniform(shape, rng, low, high)}, {}, {}});
+  return cases;
+}
+
 // ---- registry ----
 
 OpRegistry::OpRegistry() { dagrad_register_builtin_ops(*this); }

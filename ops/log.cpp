@@ -22,11 +22,7 @@ class Log final : public Op {
   }
 
   // Positive inputs, away from 0 where the slope is steep.
-  static std::vector<OpExample> examples(Rng& rng) {
-    std::vector<OpExample> cases;
-    for (const Shape& shape : standard_shapes(rng)) cases.push_back({{random_uniform(shape, rng, 0.5, 3.0)}, {}, {}});
-    return cases;
-  }
+  static std::vector<OpExample> examples(Rng& rng) { return uniform_examples(rng, 0.5, 3.0); }
 };
 }  // namespace
 

@@ -50,6 +50,9 @@ void sum_to_shape(const TensorView& full, GradientSlot& slot, double scale = 1.0
 // bias on an (m, n) batch, an (m, 1) column, a rank-0 scalar with a matrix
 // (both orders), a row on a rank-3 tensor and a rank-3 general case.
 std::vector<std::pair<Shape, Shape>> broadcast_example_shapes(Rng& rng);
+// One case per pair of broadcast_example_shapes, both inputs normal: the
+// gradient-check examples of a broadcasting binary op.
+std::vector<OpExample> broadcast_examples(Rng& rng);
 
 namespace detail {
 template <class Destination, class Expression>

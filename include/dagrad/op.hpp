@@ -127,6 +127,9 @@ Tensor random_uniform(const Shape& shape, Rng& rng, double low, double high);
 // One case per standard shape, with `input_count` normal inputs of that shape
 // (the default examples of a unary op; pairs for same-shape losses).
 std::vector<OpExample> same_shape_examples(Rng& rng, int input_count);
+// One case per standard shape, one input uniform in [low, high) (ops defined
+// only for positive inputs, such as log and sqrt).
+std::vector<OpExample> uniform_examples(Rng& rng, double low, double high);
 
 struct OpInfo {
   std::string name;
