@@ -2,7 +2,6 @@
 #include "dagrad/init.hpp"
 
 #include <cmath>
-#include <random>
 
 #include <fmt/format.h>
 
@@ -12,19 +11,15 @@ namespace dagrad::init {
 
 Tensor zeros(const Shape& shape) { return Tensor(shape); }
 
+// The registry's random_normal and random_uniform draw the values; a normal
+// draw scaled as mean + std z is exactly what normal_distribution(mean, std) gives.
 Tensor normal(const Shape& shape, Rng& rng, double mean, double std) {
-  Tensor t(shape);
-  std::normal_distribution<double> distribution(mean, std);
-  for (double& v : t) v = distribution(rng);
+  Tensor t = random_normal(shape, rng);
+  for (double& v : t) v = v * std + mean;
   return t;
 }
 
-Tensor uniform(const Shape& shape, Rng& rng, double low, double high) {
-  Tensor t(shape);
-  std::uniform_real_distribution<double> distribution(low, high);
-  for (double& v : t) v = distribution(rng);
-  return t;
-}
+Tensor uniform(const Shape& shape, Rng& rng, double low, double high) { return random_uniform(shape, rng, low, high); }
 
 Fans fans(const Shape& shape) {
   if (shape.rank() == 1) return {double(shape[0]), 1.0};
