@@ -249,6 +249,8 @@ void Executor::forward(std::span<const Expr> outputs, const ForwardOptions& opti
   } catch (const Error& e) {
     // An op that rejects its values at run time (a label that is not a
     // class index) does not know its node; name it here, as shape errors are.
+    // The checks' own errors name it already.
+    if (dynamic_cast<const NonFiniteError*>(&e) || dynamic_cast<const ContractError*>(&e)) throw;
     rethrow_naming_node(e, *current->node);
   }
   for (Node* node : plan.transient) node->has_value_ = false;

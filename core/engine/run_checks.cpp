@@ -122,6 +122,9 @@ Range range_of(const TensorView& t) {
   return r;
 }
 
+// "nan", "inf" or "-inf" (fmt would print "-nan" for a NaN with its sign bit set).
+std::string number(double v) { return std::isnan(v) ? "nan" : fmt::format("{}", v); }
+
 std::string describe(const Range& r) {
   std::string text = r.low <= r.high ? fmt::format("in [{:.6g}, {:.6g}]", r.low, r.high) : "with no finite value";
   if (r.non_finite > 0) text += fmt::format(", {} non-finite", r.non_finite);
@@ -203,7 +206,7 @@ void check_value_finite(const Node& node, std::span<const TensorView> inputs, co
   throw NonFiniteError(
       fmt::format("{} \"{}\": the first non-finite value: element {} of its output (shape {}) is {}; {}",
                   node.op_name(), node.name(), out.first_non_finite, output.shape(),
-                  output.get(out.first_non_finite), described),
+                  number(output.get(out.first_non_finite)), described),
       node.name());
 }
 
@@ -215,7 +218,7 @@ void check_gradients_finite(const Graph& graph, const Node& node, std::span<cons
     throw NonFiniteError(
         fmt::format("{} \"{}\": the first non-finite gradient: its backward wrote {} into the gradient of input {} "
                     "\"{}\" (shape {}, element {})",
-                    node.op_name(), node.name(), slots[i].grad.get(r.first_non_finite), i,
+                    node.op_name(), node.name(), number(slots[i].grad.get(r.first_non_finite)), i,
                     graph.node(node.inputs()[i]).name(), slots[i].grad.shape(), r.first_non_finite),
         node.name());
   }
