@@ -40,15 +40,15 @@ init::Method default_init(Activation activation) {
 }
 
 Linear::Linear(Graph& graph, std::int64_t in_features, std::int64_t out_features, Rng& rng, std::string name,
-               init::Method weight_init)
+               init::Method weight_init, DType dtype)
     : graph_(&graph), local_name_(std::move(name)), in_features_(in_features), out_features_(out_features) {
   if (in_features < 1 || out_features < 1) {
     throw Error(fmt::format("Linear \"{}\": sizes must be positive, not in {} and out {}", local_name_, in_features,
                             out_features));
   }
   auto scope = graph.name_scope(local_name_);
-  weight_ = graph.parameter("W", init::make(weight_init, Shape{in_features, out_features}, rng));
-  bias_ = graph.parameter("b", init::zeros(Shape{out_features}));
+  weight_ = graph.parameter("W", init::make(weight_init, Shape{in_features, out_features}, rng).to(dtype));
+  bias_ = graph.parameter("b", Tensor(Shape{out_features}, dtype));
   const std::string& full = weight_.name();
   name_ = full.substr(0, full.size() - 2);  // without "/W"
 }
@@ -58,7 +58,8 @@ Expr Linear::operator()(Expr x) const {
   return matmul(x, weight_) + bias_;
 }
 
-MLP::MLP(Graph& graph, std::vector<std::int64_t> sizes, Activation activation, Rng& rng, std::string name)
+MLP::MLP(Graph& graph, std::vector<std::int64_t> sizes, Activation activation, Rng& rng, std::string name,
+         DType dtype)
     : graph_(&graph), name_(std::move(name)), sizes_(std::move(sizes)), activation_(activation) {
   if (sizes_.size() < 2) {
     throw Error(fmt::format("MLP: sizes must list at least the input and output sizes, got {} number(s)",
@@ -70,7 +71,7 @@ MLP::MLP(Graph& graph, std::vector<std::int64_t> sizes, Activation activation, R
     bool last = i + 2 == sizes_.size();
     // The last layer feeds the loss, not an activation: Xavier suits it.
     init::Method method = last ? init::Method::xavier_uniform : default_init(activation);
-    layers_.emplace_back(graph, sizes_[i], sizes_[i + 1], rng, fmt::format("layer{}", i + 1), method);
+    layers_.emplace_back(graph, sizes_[i], sizes_[i + 1], rng, fmt::format("layer{}", i + 1), method, dtype);
   }
 }
 

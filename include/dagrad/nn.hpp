@@ -38,9 +38,11 @@ init::Method default_init(Activation activation);
 class Linear {
  public:
   // Parameters "<name>/W" (initialized by `weight_init`) and "<name>/b"
-  // (zeros), inside any name scope open on `graph`.
+  // (zeros), inside any name scope open on `graph`, of `dtype` (the same
+  // random draws in either dtype, so float32 and float64 models start alike).
   Linear(Graph& graph, std::int64_t in_features, std::int64_t out_features, Rng& rng,
-         std::string name = "linear", init::Method weight_init = init::Method::xavier_uniform);
+         std::string name = "linear", init::Method weight_init = init::Method::xavier_uniform,
+         DType dtype = DType::float64);
 
   Expr operator()(Expr x) const;
 
@@ -69,7 +71,8 @@ class Linear {
 // different names).
 class MLP {
  public:
-  MLP(Graph& graph, std::vector<std::int64_t> sizes, Activation activation, Rng& rng, std::string name = {});
+  MLP(Graph& graph, std::vector<std::int64_t> sizes, Activation activation, Rng& rng, std::string name = {},
+      DType dtype = DType::float64);
 
   Expr operator()(Expr x) const;
 
