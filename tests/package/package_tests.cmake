@@ -14,6 +14,8 @@
 #                                     find_package(dagrad COMPONENTS core) with Graphviz and
 #                                     nlohmann-json unfindable: builds, runs, and its link
 #                                     line and NEEDED entries name no Graphviz
+#   package.testing_consumer_shared   find_package(dagrad COMPONENTS testing): a GoogleTest
+#                                     program using EXPECT_GRADIENTS_OK builds and passes
 #   package.hiding_has_teeth_static   the same hiding, asking for dot (Graphviz hidden) or io
 #                                     (nlohmann-json hidden) of the static install: the configure
 #                                     must fail, so the hiding above does hide them
@@ -46,6 +48,9 @@ foreach(linkage IN ITEMS shared static)
   dagrad_package_test(core_only_consumer_${linkage} STEP core_only_consumer LINKAGE ${linkage}
                       REQUIRES dagrad_installed_${linkage})
 endforeach()
+if(TARGET dagrad_testing)
+  dagrad_package_test(testing_consumer_shared STEP testing_consumer LINKAGE shared REQUIRES dagrad_installed_shared)
+endif()
 dagrad_package_test(hiding_has_teeth_static STEP hiding_has_teeth LINKAGE static
                     REQUIRES dagrad_installed_static)
 if(DAGRAD_BUILD_TOOLS)
