@@ -5,9 +5,21 @@
 cmake_minimum_required(VERSION 3.25)
 set(build_dir ${WORK_DIR}/${LINKAGE}-build)
 set(prefix ${WORK_DIR}/${LINKAGE}-prefix)
+# The static and the shared install compile the same objects (see
+# dagrad_add_component): the build's own launcher (ccache) serves the second
+# from the first; without one, a ccache private to these tests does, if the
+# machine has ccache.
 set(launcher "")
+set(launcher_env "")
 if(LAUNCHER)
   set(launcher -DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER})
+else()
+  find_program(package_ccache ccache)
+  if(package_ccache)
+    set(launcher -DCMAKE_CXX_COMPILER_LAUNCHER=${package_ccache})
+    set(launcher_env ${CMAKE_COMMAND} -E env CCACHE_DIR=${WORK_DIR}/ccache CCACHE_BASEDIR=${WORK_DIR}
+                     CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime)
+  endif()
 endif()
 
 # Runs a command; stops the test with its output unless it exits 0.
@@ -74,9 +86,9 @@ if(STEP STREQUAL "install")
       -DDAGRAD_INSTALL=ON -DDAGRAD_SANITIZE=)
   message("${output}")
   if(tools)
-    run(${CMAKE_COMMAND} --build ${build_dir} --target dagrad_cli)
+    run(${launcher_env} ${CMAKE_COMMAND} --build ${build_dir} --target dagrad_cli)
   else()
-    run(${CMAKE_COMMAND} --build ${build_dir})
+    run(${launcher_env} ${CMAKE_COMMAND} --build ${build_dir})
   endif()
   file(READ ${build_dir}/build.ninja rules)
   require_no_match("${rules}" "[^\n]*-march=native" "the package build must be portable: its build.ninja")
