@@ -22,7 +22,7 @@ foreach(block IN LISTS blocks)
   add_executable(readme_example_${index} ${source})
   target_link_libraries(readme_example_${index} PRIVATE dagrad::dagrad)
   if(code MATCHES "TEST\\(")
-    target_link_libraries(readme_example_${index} PRIVATE GTest::gtest GTest::gtest_main)
+    target_link_libraries(readme_example_${index} PRIVATE dagrad::testing GTest::gtest_main)
     gtest_discover_tests(readme_example_${index} TEST_PREFIX "readme.example_${index}." DISCOVERY_TIMEOUT 60)
   else()
     add_test(NAME readme.example_${index} COMMAND readme_example_${index}
