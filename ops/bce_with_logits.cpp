@@ -20,13 +20,22 @@ class BceWithLogits final : public Op {
     if (inputs[0] != inputs[1]) {
       throw ShapeError(fmt::format("logits of shape {} and targets of shape {} differ", inputs[0], inputs[1]));
     }
+    if (inputs[0].elements() == 0) {
+      throw ShapeError(fmt::format("logits of shape {} are empty: the loss averages over no elements", inputs[0]));
+    }
     return Shape{};
   }
   void forward(std::span<const TensorView> inputs, TensorView output) override {
     auto z = flat(inputs[0]);
     auto t = flat(inputs[1]);
-    const double total = (z.max(0.0) - z * t + (-z.abs()).exp().log1p()).sum();
-    output[0] = z.size() == 0 ? 0.0 : total / double(z.size());
+    // max(z, 0) - z t is written (1 - t) max(z, 0) + t max(-z, 0) (equal
+    // for finite z), each term dropped when its weight is 0, so that
+    // infinite logits give the limit: z = +inf gives +inf for t = 0 (as
+    // PyTorch) and 0 for t = 1, where inf - inf would be NaN.
+    const double total = ((t != 1.0).select((1.0 - t) * z.max(0.0), 0.0) +
+                          (t != 0.0).select(t * (-z).max(0.0), 0.0) + (-z.abs()).exp().log1p())
+                             .sum();
+    output[0] = total / double(z.size());
   }
   void backward(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                 std::span<GradientSlot> grads) override {

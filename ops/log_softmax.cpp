@@ -22,6 +22,7 @@ class LogSoftmax final : public Op {
   void forward(std::span<const TensorView> inputs, TensorView output) override {
     auto x = rows(inputs[0]);
     auto y = rows(output);
+    if (x.cols() == 0) return;  // an empty last axis: an empty result (no maximum to take)
     for (Eigen::Index r = 0; r < x.rows(); ++r) {
       const double max = x.row(r).maxCoeff();
       y.row(r) = x.row(r) - max;

@@ -20,7 +20,14 @@ class Mean final : public Op {
   std::string label() const override { return reduction_.label("mean"); }
   Shape infer_shape(std::span<const Shape> inputs) const override {
     if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
-    return reduction_.result_shape(inputs[0]);
+    Shape result = reduction_.result_shape(inputs[0]);
+    // The mean of no elements has no value (NumPy and PyTorch give NaN
+    // with a warning): an error, as for every op over empty tensors where
+    // the math has no answer. An empty result is fine.
+    if (reduction_.count(inputs[0]) == 0 && result.elements() > 0) {
+      throw ShapeError(fmt::format("the mean of input shape {} averages over no elements", inputs[0]));
+    }
+    return result;
   }
   void forward(std::span<const TensorView> inputs, TensorView output) override {
     reduction_.sum(inputs[0], output, 1.0 / double(reduction_.count(inputs[0].shape())));

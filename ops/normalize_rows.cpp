@@ -37,7 +37,9 @@ class NormalizeRows final : public Op {
     auto dy = rows(output_grad);
     auto dx = rows(grads[0].grad);
     for (Eigen::Index r = 0; r < y.rows(); ++r) {
-      if (norms_(r) > min_norm) {
+      // A NaN norm fails both tests of the clamp; it takes this branch so
+      // that the NaN reaches the gradient instead of a finite dy / 1e-12.
+      if (!(norms_(r) <= min_norm)) {
         auto contribution = (dy.row(r) - y.row(r) * (dy.row(r) * y.row(r)).sum()) * (1.0 / norms_(r));
         if (grads[0].accumulate) dx.row(r) += contribution; else dx.row(r) = contribution;
       } else {

@@ -21,6 +21,7 @@ class Softmax final : public Op {
   void forward(std::span<const TensorView> inputs, TensorView output) override {
     auto x = rows(inputs[0]);
     auto y = rows(output);
+    if (x.cols() == 0) return;  // an empty last axis: an empty result (no maximum to take)
     for (Eigen::Index r = 0; r < x.rows(); ++r) {
       y.row(r) = (x.row(r) - x.row(r).maxCoeff()).exp();
       y.row(r) *= 1.0 / y.row(r).sum();

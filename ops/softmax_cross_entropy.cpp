@@ -26,6 +26,11 @@ class SoftmaxCrossEntropy final : public Op {
       throw ShapeError(fmt::format("labels of shape {} do not fit logits of shape {}: expected ({},) or ({}, 1)",
                                    labels, logits, logits[0], logits[0]));
     }
+    // The mean over no rows has no value (PyTorch gives NaN); no classes
+    // leave no valid label.
+    if (logits[0] == 0 || logits[1] == 0) {
+      throw ShapeError(fmt::format("logits of shape {} are empty: the loss averages over rows of class scores", logits));
+    }
     return Shape{};
   }
   bool differentiable(int input_index) const override { return input_index == 0; }
@@ -52,9 +57,12 @@ class SoftmaxCrossEntropy final : public Op {
       p.row(r) = (z.row(r) - max).exp();
       const double row_sum = p.row(r).sum();
       p.row(r) /= row_sum;
-      total += max + std::log(row_sum) - z(r, index);
+      // log(sum e^z) - z_label with the maximum taken out of both terms:
+      // adding max back first would cancel every digit of the result at
+      // large logits (1e17 + log 3 - 1e17 is 0, not log 3).
+      total += std::log(row_sum) - (z(r, index) - max);
     }
-    output[0] = batch == 0 ? 0.0 : total / double(batch);
+    output[0] = total / double(batch);
   }
 
   void backward(std::span<const TensorView>, const TensorView&, const TensorView& dy,

@@ -12,22 +12,15 @@
 // such. A NaN's sign and payload are not kept.
 #include "dagrad/graph_file.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "io/io.hpp"
+#include "io/json.hpp"
 
 namespace dagrad {
 namespace {
@@ -48,44 +41,16 @@ struct FormatError {
 
 [[noreturn]] void fail(std::string message) { throw FormatError{std::move(message)}; }
 
-std::string describe(const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::string: return fmt::format("the string {}", value.dump());
-    case Json::value_t::array: return "a list";
-    case Json::value_t::object: return "an object";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float: return fmt::format("the number {}", value.dump());
-    default: return "an unsupported value";
-  }
-}
+std::string describe(const Json& value) { return io::describe_json(value); }
 
-// ---- numbers as text ----
-
-// Shortest text that reads back to the same double (fmt's Dragonbox), with
-// non-finite values as strings. "-0" would read back as the integer 0, so
-// negative zero is written "-0.0".
-std::string number_text(double v) {
-  if (std::isnan(v)) return "\"NaN\"";
-  if (std::isinf(v)) return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
-  if (v == 0 && std::signbit(v)) return "-0.0";
-  return fmt::format("{}", v);
-}
+// ---- numbers ----
 
 double read_number(const Json& value, const std::string& what) {
-  if (value.is_number()) return value.get<double>();
-  if (value.is_string()) {
-    const auto& s = value.get_ref<const std::string&>();
-    if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
-    if (s == "Infinity") return std::numeric_limits<double>::infinity();
-    if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
-  }
+  if (auto number = io::json_number(value)) return *number;
   fail(fmt::format("{} must be a number (or \"NaN\", \"Infinity\", \"-Infinity\"), got {}", what, describe(value)));
 }
 
-std::string quoted(const std::string& s) { return Json(s).dump(); }
+std::string quoted(const std::string& s) { return io::json_string(s); }
 
 // ---- attributes ----
 
@@ -104,7 +69,7 @@ std::string attr_text(const std::string& node, const std::string& key, const Att
           }
           // Always with a point or exponent, so it reads back as a double
           // attribute and not an integer one.
-          std::string text = number_text(v);
+          std::string text = io::format_number(v);
           if (text.find_first_of(".e") == std::string::npos) text += ".0";
           return text;
         } else if constexpr (std::is_same_v<T, std::string>) {
@@ -128,7 +93,8 @@ AttrValue read_attr(const std::string& key, const Json& value) {
     case Json::value_t::array: {
       std::vector<std::int64_t> ints;
       for (const Json& item : value) {
-        if (!item.is_number_integer()) {
+        if (!item.is_number_integer() ||
+            (item.is_number_unsigned() && item.get<std::uint64_t>() > std::uint64_t(INT64_MAX))) {
           fail(fmt::format("attribute \"{}\" must be a list of integers, but it holds {}", key, describe(item)));
         }
         ints.push_back(item.get<std::int64_t>());
@@ -165,26 +131,6 @@ const Json& require(const Json& object, const char* key, const std::string& wher
   return *it;
 }
 
-Shape read_shape(const Json& value, const std::string& where) {
-  if (!value.is_array()) fail(fmt::format("{}: \"shape\" must be a list of dimensions, got {}", where, describe(value)));
-  if (value.size() > std::size_t(Shape::max_rank)) {
-    fail(fmt::format("{}: \"shape\" has {} dimensions; at most {} are supported", where, value.size(), Shape::max_rank));
-  }
-  std::vector<std::int64_t> dims;
-  std::int64_t elements = 1;
-  for (const Json& d : value) {
-    if (!d.is_number_integer() || d.get<std::int64_t>() < 0) {
-      fail(fmt::format("{}: \"shape\" dimensions must be non-negative integers, got {}", where, describe(d)));
-    }
-    dims.push_back(d.get<std::int64_t>());
-    // An overflowing element count could wrap around to match a short "value".
-    if (__builtin_mul_overflow(elements, dims.back(), &elements)) {
-      fail(fmt::format("{}: \"shape\" [{}] has more elements than a tensor can hold", where, fmt::join(dims, ", ")));
-    }
-  }
-  return Shape(std::span<const std::int64_t>(dims));
-}
-
 NodeSpec read_node(const Json& json, std::size_t index) {
   NodeSpec spec;
   std::string where = fmt::format("nodes[{}]", index);
@@ -217,7 +163,7 @@ NodeSpec read_node(const Json& json, std::size_t index) {
   }
 
   if (leaf) {
-    spec.shape = read_shape(require(json, "shape", where), where);
+    spec.shape = io::json_shape(require(json, "shape", where), where);
     const Json& values = require(json, "value", where);
     if (!values.is_array()) fail(fmt::format("{}: \"value\" must be a flat list of numbers, got {}", where, describe(values)));
     if (std::int64_t(values.size()) != spec.shape.elements()) {
@@ -302,19 +248,6 @@ std::vector<std::size_t> topological_order(const std::vector<NodeSpec>& specs,
   return order;
 }
 
-// Line and column (1-based) of a byte offset.
-std::pair<std::size_t, std::size_t> line_and_column(const std::string& text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::size_t line = 1, line_start = 0;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return {line, offset - line_start + 1};
-}
-
 LoadedGraph build(const Json& document) {
   if (!document.is_object()) fail(fmt::format("a graph file holds one JSON object, got {}", describe(document)));
   for (const auto& [key, value] : document.items()) {
@@ -394,19 +327,7 @@ LoadedGraph build(const Json& document) {
 }  // namespace
 
 LoadedGraph parse_graph(const std::string& json_text, const std::string& source_name) {
-  Json document;
-  try {
-    document = Json::parse(json_text);
-  } catch (const Json::parse_error& e) {
-    // nlohmann reports the byte just read; its own message starts with a
-    // position too, which is dropped in favour of the line and column.
-    auto [line, column] = line_and_column(json_text, e.byte == 0 ? 0 : e.byte - 1);
-    std::string detail = e.what();
-    if (auto colon = detail.find(": ", detail.find("parse error")); colon != std::string::npos) {
-      detail = detail.substr(colon + 2);
-    }
-    throw FileError(fmt::format("{}:{}:{}: not valid JSON: {}", source_name, line, column, detail));
-  }
+  Json document = io::parse_json(json_text, source_name);
   try {
     return build(document);
   } catch (const FormatError& e) {
@@ -418,16 +339,7 @@ LoadedGraph parse_graph(const std::string& json_text, const std::string& source_
   }
 }
 
-LoadedGraph load_graph(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) throw FileError(fmt::format("{}: is a directory, not a graph file", path));
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw FileError(fmt::format("{}: cannot open the file: {}", path, std::strerror(errno)));
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (file.bad()) throw FileError(fmt::format("{}: cannot read the file: {}", path, std::strerror(errno)));
-  return parse_graph(text.str(), path);
-}
+LoadedGraph load_graph(const std::string& path) { return parse_graph(io::read_file(path), path); }
 
 std::string graph_to_json(const Graph& graph, std::span<const Expr> outputs) {
   std::vector<int> output_ids;
@@ -457,7 +369,7 @@ std::string graph_to_json(const Graph& graph, std::span<const Expr> outputs) {
       const TensorView& value = node.value();
       for (std::int64_t i = 0; i < value.size(); ++i) {
         if (i != 0) out += ", ";
-        out += number_text(value[i]);
+        out += io::format_number(value[i]);
       }
       out += "]";
     } else {
@@ -486,41 +398,7 @@ void save_graph(const Graph& graph, std::span<const Expr> outputs, const std::st
 }
 
 void write_file_atomically(const std::string& path, const std::string& content) {
-  // The temporary file lives next to the target so that rename() stays on
-  // one file system and replaces the target in one step.
-  std::string temporary = path + ".tmp.XXXXXX";
-  int fd = ::mkstemp(temporary.data());
-  if (fd < 0) throw FileError(fmt::format("{}: cannot create a temporary file to write: {}", path, std::strerror(errno)));
-  auto fail_write = [&](const char* what) {
-    int error = errno;
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    throw FileError(fmt::format("{}: cannot {}: {}", path, what, std::strerror(error)));
-  };
-  std::size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail_write("write");
-    }
-    written += std::size_t(n);
-  }
-  // mkstemp creates the file 0600; give it the usual permissions (0666 less the umask).
-  mode_t mask = ::umask(0);
-  ::umask(mask);
-  if (::fchmod(fd, 0666 & ~mask) != 0) fail_write("set the permissions of");
-  if (::fsync(fd) != 0) fail_write("flush");
-  if (::close(fd) != 0) {
-    int error = errno;
-    ::unlink(temporary.c_str());
-    throw FileError(fmt::format("{}: cannot write: {}", path, std::strerror(error)));
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    int error = errno;
-    ::unlink(temporary.c_str());
-    throw FileError(fmt::format("{}: cannot write (rename): {}", path, std::strerror(error)));
-  }
+  io::write_file_atomically(path, content);
 }
 
 }  // namespace dagrad

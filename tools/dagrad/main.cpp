@@ -1,4 +1,11 @@
-// The dagrad program: `dagrad COMMAND [options]`. Usage errors exit 2.
+// The dagrad program: `dagrad COMMAND [options]`.
+//
+// Exit statuses, the same for every command: 0 success; 2 a user error,
+// which is any dagrad::Error (bad flags, bad or unreadable files, shapes
+// that do not fit, sizes over a limit), printed as its message; 1 a
+// failure the command found (a gradient check that fails, a training run
+// that diverges) or a bug: any other exception is printed as an "internal
+// error".
 #include <algorithm>
 #include <cstdio>
 
@@ -41,6 +48,9 @@ int main(int argc, char** argv) {
       return exit_usage;
     } catch (const std::exception& e) {
       fmt::print(stderr, "dagrad {}: internal error: {}\n", sub->get_name(), e.what());
+      return exit_failed;
+    } catch (...) {
+      fmt::print(stderr, "dagrad {}: internal error: an exception of unknown type\n", sub->get_name());
       return exit_failed;
     }
   }
