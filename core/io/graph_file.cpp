@@ -16,6 +16,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -248,8 +250,123 @@ std::vector<std::size_t> topological_order(const std::vector<NodeSpec>& specs,
   return order;
 }
 
-LoadedGraph build(const Json& document) {
-  if (!document.is_object()) fail(fmt::format("a graph file holds one JSON object, got {}", describe(document)));
+// Reads a graph file's JSON without ever holding the whole document: each
+// entry of "nodes" is built as a small JSON value (by nlohmann's own
+// builder), checked into a NodeSpec at once and dropped. A whole document
+// costs about 1 KB of JSON values per node, so a 1,000,000-node file would
+// need a gigabyte before a single node is built. Every other top-level value
+// is kept as JSON. Errors are thrown as FormatError (checks) or FileError
+// (syntax, with line and column).
+class GraphFileReader {
+ public:
+  GraphFileReader(std::string_view text, const std::string& source_name) : text_(text), source_name_(source_name) {}
+
+  Json top_level = Json::object();  // every key of the document but "nodes"
+  std::vector<NodeSpec> specs;
+  bool has_nodes = false;
+
+  // ---- nlohmann's SAX interface ----
+  bool null() { return scalar([](Builder& b) { return b.null(); }); }
+  bool boolean(bool v) { return scalar([&](Builder& b) { return b.boolean(v); }); }
+  bool number_integer(Json::number_integer_t v) { return scalar([&](Builder& b) { return b.number_integer(v); }); }
+  bool number_unsigned(Json::number_unsigned_t v) { return scalar([&](Builder& b) { return b.number_unsigned(v); }); }
+  bool number_float(Json::number_float_t v, const std::string& s) {
+    return scalar([&](Builder& b) { return b.number_float(v, s); });
+  }
+  bool string(std::string& v) { return scalar([&](Builder& b) { return b.string(v); }); }
+  bool binary(Json::binary_t& v) { return scalar([&](Builder& b) { return b.binary(v); }); }
+  bool key(std::string& k) {
+    if (builder_) return builder_->key(k);
+    key_ = k;
+    return true;
+  }
+  bool start_object(std::size_t n) {
+    if (!builder_ && depth_ == 0) {
+      depth_ = 1;  // the document itself
+      return true;
+    }
+    return open([&](Builder& b) { return b.start_object(n); });
+  }
+  bool end_object() {
+    if (!builder_) {
+      depth_ = 0;
+      return true;
+    }
+    return close([](Builder& b) { return b.end_object(); });
+  }
+  bool start_array(std::size_t n) {
+    if (!builder_ && depth_ == 1 && key_ == "nodes") {
+      if (has_nodes) fail("\"nodes\" appears twice");
+      has_nodes = true;
+      depth_ = 2;
+      return true;
+    }
+    return open([&](Builder& b) { return b.start_array(n); });
+  }
+  bool end_array() {
+    if (!builder_) {
+      depth_ = 1;  // the end of "nodes"
+      return true;
+    }
+    return close([](Builder& b) { return b.end_array(); });
+  }
+  template <class Exception>
+  bool parse_error(std::size_t offset, const std::string&, const Exception& error) {
+    io::throw_json_error(text_, offset, error.what(), source_name_);
+  }
+
+ private:
+  using Builder = nlohmann::detail::json_sax_dom_parser<Json>;
+
+  template <class Event>
+  bool scalar(Event event) {
+    if (builder_) return event(*builder_);
+    begin();
+    event(*builder_);
+    finish();
+    return true;
+  }
+  template <class Event>
+  bool open(Event event) {
+    if (!builder_) begin();
+    ++nesting_;
+    return event(*builder_);
+  }
+  template <class Event>
+  bool close(Event event) {
+    event(*builder_);
+    if (--nesting_ == 0) finish();
+    return true;
+  }
+  void begin() {
+    value_ = Json();
+    builder_.emplace(value_, /*allow_exceptions=*/false);
+  }
+  // A whole value has been read: a node, a top-level value, or (depth 0) a
+  // document that is not an object.
+  void finish() {
+    builder_.reset();
+    if (depth_ == 2) {
+      specs.push_back(read_node(value_, specs.size()));
+    } else if (depth_ == 1) {
+      top_level[key_] = std::move(value_);
+    } else {
+      fail(fmt::format("a graph file holds one JSON object, got {}", describe(value_)));
+    }
+  }
+
+  std::string_view text_;
+  const std::string& source_name_;
+  int depth_ = 0;    // 0 outside the document, 1 in it, 2 in "nodes"
+  int nesting_ = 0;  // open objects and arrays of the value being built
+  std::string key_;  // the current top-level key
+  Json value_;
+  std::optional<Builder> builder_;
+};
+
+// `document` holds every top-level value but the list of nodes, which was
+// read into `specs` if there was one.
+LoadedGraph build(const Json& document, bool has_nodes, std::vector<NodeSpec> specs) {
   for (const auto& [key, value] : document.items()) {
     if (key != "dagrad" && key != "nodes" && key != "outputs") {
       fail(fmt::format("unknown key \"{}\" (a graph file has \"dagrad\", \"nodes\" and \"outputs\")", key));
@@ -261,16 +378,17 @@ LoadedGraph build(const Json& document) {
     fail(fmt::format("format version {} is not supported (this dagrad reads version {})", version->dump(),
                      format_version));
   }
-  const Json& nodes = require(document, "nodes", "the file");
-  if (!nodes.is_array()) fail(fmt::format("\"nodes\" must be a list, got {}", describe(nodes)));
+  if (auto nodes = document.find("nodes"); nodes != document.end()) {
+    fail(fmt::format("\"nodes\" must be a list, got {}", describe(*nodes)));
+  }
+  if (!has_nodes) fail("the file: missing \"nodes\"");
 
-  std::vector<NodeSpec> specs;
-  specs.reserve(nodes.size());
-  std::map<std::string, std::size_t, std::less<>> index_of;
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    specs.push_back(read_node(nodes[i], i));
-    auto [it, inserted] = index_of.emplace(specs.back().name, i);
-    if (!inserted) fail(fmt::format("duplicate node name \"{}\" (nodes[{}] and nodes[{}])", specs.back().name, it->second, i));
+  // Names point into `specs`, which no longer grows.
+  std::unordered_map<std::string_view, std::size_t> index_of;
+  index_of.reserve(specs.size());
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    auto [it, inserted] = index_of.emplace(specs[i].name, i);
+    if (!inserted) fail(fmt::format("duplicate node name \"{}\" (nodes[{}] and nodes[{}])", specs[i].name, it->second, i));
   }
   std::vector<std::vector<std::size_t>> inputs(specs.size());
   for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -287,7 +405,7 @@ LoadedGraph build(const Json& document) {
     if (!outputs->is_array()) fail(fmt::format("\"outputs\" must be a list of node names, got {}", describe(*outputs)));
     for (const Json& output : *outputs) {
       if (!output.is_string()) fail(fmt::format("\"outputs\" must hold node names, got {}", describe(output)));
-      auto it = index_of.find(output.get_ref<const std::string&>());
+      auto it = index_of.find(std::string_view(output.get_ref<const std::string&>()));
       if (it == index_of.end()) fail(fmt::format("output \"{}\" is not the name of any node", output.get<std::string>()));
       output_indices.push_back(it->second);
     }
@@ -327,9 +445,10 @@ LoadedGraph build(const Json& document) {
 }  // namespace
 
 LoadedGraph parse_graph(const std::string& json_text, const std::string& source_name) {
-  Json document = io::parse_json(json_text, source_name);
   try {
-    return build(document);
+    GraphFileReader reader(json_text, source_name);
+    Json::sax_parse(json_text, &reader);
+    return build(reader.top_level, reader.has_nodes, std::move(reader.specs));
   } catch (const FormatError& e) {
     throw FileError(fmt::format("{}: {}", source_name, e.message));
   } catch (const FileError&) {

@@ -54,11 +54,16 @@ Json parse_json(std::string_view text, const std::string& source_name) {
   Json document;
   PositionedParser parser(document);
   if (Json::sax_parse(text, &parser)) return document;
+  throw_json_error(text, parser.offset(), parser.message(), source_name);
+}
+
+void throw_json_error(std::string_view text, std::size_t offset, const std::string& message,
+                      const std::string& source_name) {
   // The offset counts the byte just read; the error is at the one before.
-  auto [line, column] = line_and_column(text, parser.offset() == 0 ? 0 : parser.offset() - 1);
+  auto [line, column] = line_and_column(text, offset == 0 ? 0 : offset - 1);
   // nlohmann's message starts "[json.exception.parse_error.101] parse error
   // at line 1, column 2: "; the position is given in our own form instead.
-  std::string detail = parser.message();
+  std::string detail = message;
   if (auto bracket = detail.find("] "); detail.starts_with("[json.exception") && bracket != std::string::npos) {
     detail = detail.substr(bracket + 2);
   }

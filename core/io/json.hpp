@@ -19,6 +19,12 @@ namespace dagrad::io {
 // nlohmann-json reports without a position.
 nlohmann::json parse_json(std::string_view text, const std::string& source_name);
 
+// Throws the FileError of parse_json for an error nlohmann-json reported at
+// byte `offset` of `text` with `message`: for other parsers built on
+// nlohmann's SAX interface.
+[[noreturn]] void throw_json_error(std::string_view text, std::size_t offset, const std::string& message,
+                                   const std::string& source_name);
+
 // A JSON number, or one of the strings "NaN", "Infinity", "-Infinity";
 // nullopt for anything else.
 std::optional<double> json_number(const nlohmann::json& value);
