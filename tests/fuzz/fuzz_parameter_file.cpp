@@ -18,7 +18,8 @@ namespace {
 bool same(const dagrad::Tensor& a, const dagrad::Tensor& b) {
   if (!(a.shape() == b.shape())) return false;
   for (std::int64_t i = 0; i < a.size(); ++i) {
-    if (std::isnan(a[i]) ? !std::isnan(b[i]) : std::memcmp(&a[i], &b[i], sizeof(double)) != 0) return false;
+    const double x = a[i], y = b[i];
+    if (std::isnan(x) ? !std::isnan(y) : std::memcmp(&x, &y, sizeof(double)) != 0) return false;
   }
   return true;
 }
