@@ -56,6 +56,24 @@ TEST_F(ReliabilityCli, AShapeWhoseElementCountOverflowsIsRefused) {
       << run.err;
 }
 
+// A small file whose shapes ask for far more memory than any machine has:
+// refused before the first allocation, not ended by bad_alloc or the kernel.
+TEST_F(ReliabilityCli, AGraphTooLargeForTheMachineIsRefusedBeforeRunning) {
+  std::string nodes = R"({"name": "x", "op": "input", "shape": [46000, 1], "value": [1)";
+  for (int i = 1; i < 46000; ++i) nodes += ",1";
+  nodes += R"(]}, {"name": "t", "op": "transpose", "inputs": ["x"]},
+              {"name": "y0", "op": "matmul", "inputs": ["x", "t"]})";
+  for (int i = 1; i < 16; ++i) nodes += fmt::format(R"(, {{"name": "y{}", "op": "add", "inputs": ["y{}", "y0"]}})", i, i - 1);
+  nodes += R"(, {"name": "loss", "op": "sum", "inputs": ["y15"]})";
+  std::string file = write("huge.json", R"({"dagrad": 1, "nodes": [)" + nodes + R"(], "outputs": ["loss"]})");
+  for (const char* command : {"eval", "grad"}) {
+    CliRun run = dagrad(fmt::format("{} '{}'", command, file));
+    EXPECT_EQ(run.status, 2) << command << ": " << run.err;
+    EXPECT_TRUE(mentions(run, file + ": the graph's values")) << command << ": " << run.err;
+    EXPECT_TRUE(mentions(run, "GB of memory")) << command << ": " << run.err;
+  }
+}
+
 TEST_F(ReliabilityCli, DevicesAndDirectoriesAreNotInputFiles) {
   CliRun run = dagrad("eval /dev/zero");
   EXPECT_EQ(run.status, 2) << run.err;

@@ -11,6 +11,7 @@ namespace {
 int run_eval(const std::string& path) {
   LoadedGraph loaded = load_graph(path);
   require_outputs(loaded, path, "eval");
+  check_graph_fits(*loaded.graph, path, /*with_gradients=*/false);
   loaded.graph->forward(loaded.outputs);
   for (Expr output : loaded.outputs) {
     fmt::print("{}: shape {}\n{}\n", output.name(), output.shape(), output.value());

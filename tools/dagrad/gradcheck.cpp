@@ -21,6 +21,7 @@
 #include "dagrad/dot.hpp"
 #include "dagrad/gradcheck.hpp"
 #include "dagrad/graph_file.hpp"
+#include "graph_commands.hpp"
 
 namespace dagrad::cli {
 namespace {
@@ -181,6 +182,7 @@ std::vector<CheckRow> check_graph_file(const Settings& settings, const Gradcheck
   if (loaded.outputs.empty()) {
     throw Error(fmt::format("graph file \"{}\" names no outputs: there is nothing to check", settings.graph_file));
   }
+  check_graph_fits(*loaded.graph, settings.graph_file, /*with_gradients=*/true);
   std::vector<CheckRow> rows;
   Rng rng(settings.seed);
   for (Expr output : loaded.outputs) {
