@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <deque>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -122,6 +123,9 @@ struct NodeSpec {
   bool requires_grad = false;
 };
 
+// A deque: a million nodes are read without moving the ones read before.
+using NodeSpecs = std::deque<NodeSpec>;
+
 std::string node_context(const NodeSpec& spec, std::size_t index) {
   if (spec.name.empty()) return fmt::format("nodes[{}]", index);
   return fmt::format("node \"{}\" (nodes[{}])", spec.name, index);
@@ -211,7 +215,7 @@ NodeSpec read_node(const Json& json, std::size_t index) {
 // Indices of `specs` with every node after its inputs. Depth-first from each
 // node in file order, so a file already in topological order keeps its
 // order. Iterative: a 100000-node chain must not overflow the stack.
-std::vector<std::size_t> topological_order(const std::vector<NodeSpec>& specs,
+std::vector<std::size_t> topological_order(const NodeSpecs& specs,
                                            const std::vector<std::vector<std::size_t>>& inputs) {
   enum State : char { unvisited, on_path, done };
   std::vector<State> state(specs.size(), unvisited);
@@ -262,7 +266,7 @@ class GraphFileReader {
   GraphFileReader(std::string_view text, const std::string& source_name) : text_(text), source_name_(source_name) {}
 
   Json top_level = Json::object();  // every key of the document but "nodes"
-  std::vector<NodeSpec> specs;
+  NodeSpecs specs;
   bool has_nodes = false;
 
   // ---- nlohmann's SAX interface ----
@@ -366,7 +370,7 @@ class GraphFileReader {
 
 // `document` holds every top-level value but the list of nodes, which was
 // read into `specs` if there was one.
-LoadedGraph build(const Json& document, bool has_nodes, std::vector<NodeSpec> specs) {
+LoadedGraph build(const Json& document, bool has_nodes, NodeSpecs specs) {
   for (const auto& [key, value] : document.items()) {
     if (key != "dagrad" && key != "nodes" && key != "outputs") {
       fail(fmt::format("unknown key \"{}\" (a graph file has \"dagrad\", \"nodes\" and \"outputs\")", key));
@@ -383,7 +387,7 @@ LoadedGraph build(const Json& document, bool has_nodes, std::vector<NodeSpec> sp
   }
   if (!has_nodes) fail("the file: missing \"nodes\"");
 
-  // Names point into `specs`, which no longer grows.
+  // Names point into `specs`, whose elements never move.
   std::unordered_map<std::string_view, std::size_t> index_of;
   index_of.reserve(specs.size());
   for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -417,14 +421,13 @@ LoadedGraph build(const Json& document, bool has_nodes, std::vector<NodeSpec> sp
   std::vector<Expr> built(specs.size());
   for (std::size_t i : topological_order(specs, inputs)) {
     NodeSpec& spec = specs[i];
-    Tensor value;
-    if (is_leaf_kind(spec.op)) value = Tensor(spec.shape, std::move(spec.values));
+    // (Tensors only for leaves: an op node's would be an allocation wasted.)
     if (spec.op == "input") {
-      built[i] = graph.input(spec.name, std::move(value), spec.requires_grad);
+      built[i] = graph.input(spec.name, Tensor(spec.shape, std::move(spec.values)), spec.requires_grad);
     } else if (spec.op == "parameter") {
-      built[i] = graph.parameter(spec.name, std::move(value));
+      built[i] = graph.parameter(spec.name, Tensor(spec.shape, std::move(spec.values)));
     } else if (spec.op == "constant") {
-      built[i] = graph.constant(std::move(value), spec.name);
+      built[i] = graph.constant(Tensor(spec.shape, std::move(spec.values)), spec.name);
     } else {
       std::vector<Expr> args;
       for (std::size_t input : inputs[i]) args.push_back(built[input]);
