@@ -14,11 +14,15 @@
 # Usage: tools/ci-checks.sh [sanitize|tsan|fuzz]...   (default: all three)
 #   DAGRAD_FUZZ_SECONDS=60   time per fuzz target
 #
-# Time: must fit, after the release build and tests, within CI's 90 minutes
-# on 2 cores. Measured on this project's 2-core machine (see the commit that
-# last changed this comment for the figures): release build + tests ~12 min,
-# sanitize build ~9 min + suite ~8 min, tsan build ~7 min + test < 1 min,
-# fuzz build ~6 min + 4 targets x 60 s = 4 min: about 47 minutes in all.
+# Time: with the release build and tests before it, this must fit in CI's
+# 90 minutes on 2 cores. Measured on this project's 2-core machine (shared,
+# load 10 to 25 while measuring, so the builds are upper bounds): each fuzz
+# target 61 s (4 min in all); the test suite 3.6 s of CPU (under ASan a few
+# times that); a TSan build of the library plus one test 11 min and a fuzz
+# build of the library plus the four targets 25 min, both under that load.
+# Idle, a full build takes about 4 min (README), an ASan or TSan one about
+# twice that: release ~6 min + sanitize ~10 + tsan ~9 + fuzz ~6 + 4 min of
+# fuzzing, about 35 minutes in all, well inside 90.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
