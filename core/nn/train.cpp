@@ -159,7 +159,7 @@ void save_tensor_file(const std::string& path, const TensorFile& file) {
                         fmt::join(tensor.shape().dims(), ","));
     for (std::int64_t i = 0; i < tensor.size(); ++i) {
       if (i != 0) text += ',';
-      text += io::format_number(tensor[i]);
+      text += io::format_number(tensor.get(i));  // any dtype
     }
     text += "]}";
     first = false;
