@@ -145,5 +145,26 @@ TEST_F(ReliabilityCli, SavingThroughALinkOrOntoAFifoIsRefusedWithStatusTwo) {
   EXPECT_EQ(read_text(victim), "precious");
 }
 
+// Anomaly mode on the command line: the first node whose value or gradient
+// is NaN or infinite is named, with status 1.
+TEST_F(ReliabilityCli, CheckFiniteNamesTheFirstNonFiniteNode) {
+  std::string file = write("nan.json", R"({"dagrad": 1, "nodes": [
+    {"name": "x", "op": "input", "shape": [2], "value": [1, -1]},
+    {"name": "logarithm", "op": "log", "inputs": ["x"]},
+    {"name": "s", "op": "sigmoid", "inputs": ["logarithm"]},
+    {"name": "loss", "op": "sum", "inputs": ["s"]}], "outputs": ["loss"]})");
+  CliRun plain = dagrad("eval '" + file + "'");
+  EXPECT_EQ(plain.status, 0) << plain.err;  // NaN printed, as NumPy prints it
+  for (const char* command : {"eval", "grad", "gradcheck"}) {
+    CliRun run = dagrad(fmt::format("{} --check-finite '{}'", command, file));
+    EXPECT_EQ(run.status, 1) << command << ": " << run.out << run.err;
+    EXPECT_TRUE(mentions(run, "\"logarithm\"")) << command << ": " << run.err;
+  }
+  CliRun train = dagrad("train --epochs 5 --optimizer sgd --lr 1e308 --check-finite");
+  EXPECT_EQ(train.status, 1) << train.err;
+  EXPECT_TRUE(mentions(train, "dagrad train: training diverged at epoch 1: ")) << train.err;
+  EXPECT_TRUE(mentions(train, "node \"")) << train.err;
+}
+
 }  // namespace
 }  // namespace dagrad

@@ -38,7 +38,8 @@ inline void check_graph_fits(const Graph& graph, const std::string& path, bool w
 // Evaluates every output, then the gradient of the first (a scalar) with
 // respect to every input and parameter. Inputs are given requires_grad here:
 // a file's inputs are what a user differentiates with respect to.
-inline void run_forward_and_backward(LoadedGraph& loaded, const std::string& path, bool retain_grads) {
+inline void run_forward_and_backward(LoadedGraph& loaded, const std::string& path, bool retain_grads,
+                                     bool check_finite = false) {
   Graph& graph = *loaded.graph;
   Expr first = loaded.outputs.front();
   if (first.shape().elements() != 1) {
@@ -48,8 +49,13 @@ inline void run_forward_and_backward(LoadedGraph& loaded, const std::string& pat
   }
   for (Expr input : graph.inputs()) graph.set_requires_grad(input, true);
   check_graph_fits(graph, path, /*with_gradients=*/true);
-  graph.forward(loaded.outputs);
-  graph.backward(first, BackwardOptions{.retain_grads = retain_grads});
+  graph.forward(loaded.outputs, ForwardOptions{.check_finite = check_finite});
+  graph.backward(first, BackwardOptions{.retain_grads = retain_grads, .check_finite = check_finite});
 }
+
+// The help of every command's --check-finite flag.
+inline constexpr const char* check_finite_help =
+    "Stop at the first node whose value or gradient is NaN or infinite, naming it, its op and its inputs' "
+    "shapes and ranges (exit status 1)";
 
 }  // namespace dagrad::cli

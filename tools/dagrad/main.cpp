@@ -4,8 +4,8 @@
 // which is any dagrad::Error (bad flags, bad or unreadable files, shapes
 // that do not fit, sizes over a limit), printed as its message; 1 a
 // failure the command found (a gradient check that fails, a training run
-// that diverges) or a bug: any other exception is printed as an "internal
-// error".
+// that diverges, a NaN or infinity found by --check-finite) or a bug: any
+// other exception is printed as an "internal error".
 #include <algorithm>
 #include <cstdio>
 
@@ -43,6 +43,11 @@ int main(int argc, char** argv) {
     if (!sub->parsed()) continue;
     try {
       return run();
+    } catch (const dagrad::NonFiniteError& e) {
+      // --check-finite found a NaN or an infinity: a failure the command
+      // found, not a usage error.
+      fmt::print(stderr, "dagrad {}: {}\n", sub->get_name(), e.what());
+      return exit_failed;
     } catch (const dagrad::Error& e) {
       fmt::print(stderr, "dagrad {}: error: {}\n", sub->get_name(), e.what());
       return exit_usage;

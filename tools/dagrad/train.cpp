@@ -44,6 +44,7 @@ struct TrainFlags {
   std::uint64_t seed = 1;
   std::string save;
   bool save_non_finite = false;
+  bool check_finite = false;
 };
 
 // "4" -> {4}; "32,16" -> {32, 16}; "0" -> {} (no hidden layer: logistic
@@ -107,8 +108,9 @@ void check_model_fits(const std::vector<std::int64_t>& sizes, std::int64_t large
 // The first parameter holding NaN or an infinity, if any.
 std::optional<std::string> non_finite_parameter(const std::vector<Expr>& parameters) {
   for (const Expr& p : parameters) {
-    for (double v : p.value()) {
-      if (!std::isfinite(v)) return fmt::format("parameter \"{}\" holds {}", p.name(), v);
+    const TensorView& value = p.value();
+    for (std::int64_t i = 0; i < value.size(); ++i) {
+      if (!std::isfinite(value.get(i))) return fmt::format("parameter \"{}\" holds {}", p.name(), value.get(i));
     }
   }
   return std::nullopt;
@@ -166,18 +168,24 @@ int run_train(const TrainFlags& flags) {
   Minibatches batches(train, flags.batch, rng);
   ProgressBar progress(flags.epochs);
   std::optional<std::string> divergence;  // what went non-finite, if training diverged
-  std::int64_t epoch = 1;
-  for (; epoch <= flags.epochs && !divergence; ++epoch) {
+  std::int64_t diverged_at = 0;  // the last epoch run: where it diverged, if it did
+  for (std::int64_t epoch = 1; epoch <= flags.epochs && !divergence; ++epoch) {
+    diverged_at = epoch;
     double loss_sum = 0, correct = 0;
-    for (const Batch& batch : batches) {
-      graph.set_value(x, batch.x);
-      graph.set_value(y, batch.y);
-      graph.forward(loss);
-      graph.backward(loss);
-      optimizer->step();
-      double rows = double(batch.y.size());
-      loss_sum += loss.value().item() * rows;
-      correct += accuracy(logits.value(), batch.y) * rows;
+    try {
+      for (const Batch& batch : batches) {
+        graph.set_value(x, batch.x);
+        graph.set_value(y, batch.y);
+        graph.forward(loss, ForwardOptions{.check_finite = flags.check_finite});
+        graph.backward(loss, BackwardOptions{.check_finite = flags.check_finite});
+        optimizer->step();
+        double rows = double(batch.y.size());
+        loss_sum += loss.value().item() * rows;
+        correct += accuracy(logits.value(), batch.y) * rows;
+      }
+    } catch (const NonFiniteError& e) {
+      divergence = e.what();  // names the node (--check-finite)
+      break;
     }
     progress.update(epoch, loss_sum / double(train.size()), correct / double(train.size()));
     // The loss can stay finite while a step sends a parameter to NaN.
@@ -208,7 +216,7 @@ int run_train(const TrainFlags& flags) {
     // Non-finite parameters are saved only when asked for (to inspect them).
     if (flags.save_non_finite && !flags.save.empty()) save();
     fmt::print(stderr, "dagrad train: training diverged at epoch {}: {} (learning rate {}; try a smaller --lr)\n",
-               epoch - 1, *divergence, flags.learning_rate);
+               diverged_at, *divergence, flags.learning_rate);
     return exit_failed;
   }
 
@@ -255,6 +263,9 @@ const CommandRegistration registration{
           ->capture_default_str();
       app.add_option("--seed", flags->seed, "Seed of the initial weights and the batch order")->capture_default_str();
       app.add_option("--save", flags->save, "Write the trained parameters to this JSON file");
+      app.add_flag("--check-finite", flags->check_finite,
+                   "Check every value and gradient while training: a diverging run names the first node that "
+                   "became NaN or infinite, its op and its inputs' ranges");
       app.add_flag("--save-non-finite", flags->save_non_finite,
                    "When training diverges (exit status 1), still save the non-finite parameters to --save "
                    "(otherwise nothing is saved)");
