@@ -20,14 +20,23 @@ class BceWithLogits final : public TypedOp<BceWithLogits> {
     if (inputs[0] != inputs[1]) {
       throw ShapeError(fmt::format("logits of shape {} and targets of shape {} differ", inputs[0], inputs[1]));
     }
+    if (inputs[0].elements() == 0) {
+      throw ShapeError(fmt::format("logits of shape {} are empty: the loss averages over no elements", inputs[0]));
+    }
     return Shape{};
   }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView loss) {
     auto z = flat<T>(inputs[0]);
     auto t = flat<T>(inputs[1]);
-    const T total = (z.max(T(0)) - z * t + (-z.abs()).exp().log1p()).sum();
-    loss.data<T>()[0] = z.size() == 0 ? T(0) : total / T(z.size());
+    // max(z, 0) - z t is written (1 - t) max(z, 0) + t max(-z, 0) (equal
+    // for finite z), each term dropped when its weight is 0, so that
+    // infinite logits give the limit: z = +inf gives +inf for t = 0 (as
+    // PyTorch) and 0 for t = 1, where inf - inf would be NaN.
+    const T total = ((t != T(1)).select((T(1) - t) * z.max(T(0)), T(0)) +
+                     (t != T(0)).select(t * (-z).max(T(0)), T(0)) + (-z.abs()).exp().log1p())
+                        .sum();
+    loss.data<T>()[0] = total / T(z.size());
   }
   template <class T>
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,

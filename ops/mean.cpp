@@ -19,7 +19,16 @@ class Mean final : public TypedOp<Mean> {
   Attrs attrs() const override { return reduction_.attrs(); }
   std::string label() const override { return reduction_.label("mean"); }
   int arity() const override { return 1; }
-  Shape infer_shape(std::span<const Shape> inputs) const override { return reduction_.result_shape(inputs[0]); }
+  Shape infer_shape(std::span<const Shape> inputs) const override {
+    Shape result = reduction_.result_shape(inputs[0]);
+    // The mean of no elements has no value (NumPy and PyTorch give NaN
+    // with a warning): an error, as for every op over empty tensors where
+    // the math has no answer. An empty result is fine.
+    if (reduction_.count(inputs[0]) == 0 && result.elements() > 0) {
+      throw ShapeError(fmt::format("the mean of input shape {} averages over no elements", inputs[0]));
+    }
+    return result;
+  }
   // The kernels dispatch on the dtype themselves (dagrad/reduction.hpp).
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {

@@ -26,6 +26,11 @@ class SoftmaxCrossEntropy final : public TypedOp<SoftmaxCrossEntropy> {
       throw ShapeError(fmt::format("labels of shape {} do not fit logits of shape {}: expected ({},) or ({}, 1)",
                                    labels, logits, logits[0], logits[0]));
     }
+    // The mean over no rows has no value (PyTorch gives NaN); no classes
+    // leave no valid label.
+    if (logits[0] == 0 || logits[1] == 0) {
+      throw ShapeError(fmt::format("logits of shape {} are empty: the loss averages over rows of class scores", logits));
+    }
     return Shape{};
   }
   bool differentiable(int input_index) const override { return input_index == 0; }

@@ -11,6 +11,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev libbenchmark-dev
   libgraphviz-dev graphviz python3-numpy
 )
+# tools/ci-checks.sh: the fuzz targets build with clang and its libFuzzer runtime.
+packages+=(clang libclang-rt-14-dev)
 if [[ "${1:-}" == "--bench" ]]; then packages+=(libtorch-dev valgrind); fi
 
 missing=()

@@ -28,7 +28,7 @@
 #include <set>
 
 #include "dagrad/gradcheck.hpp"
-#include "dagrad/graph_file.hpp"
+#include "io/io.hpp"
 
 namespace dagrad {
 namespace {
@@ -659,14 +659,14 @@ void render(const Graph& graph, const std::string& path, const DotOptions& optio
                             extension.empty() ? "" : "." + extension));
   }
   if (extension == "dot" || extension == "gv") {
-    write_file_atomically(path, to_dot(graph, options));
+    io::write_file_atomically(path, to_dot(graph, options));
     return;
   }
   auto lock = graphviz_lock();
   GraphHandle g = build_graph(graph, options);
   GVC_t* gvc = context();
   std::string data = with_layout(gvc, g.get(), [&] { return render_data(gvc, g.get(), extension.c_str()); });
-  write_file_atomically(path, data);
+  io::write_file_atomically(path, data);
 }
 
 }  // namespace dagrad

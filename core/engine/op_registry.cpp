@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <mutex>
+#include <shared_mutex>
 #include <type_traits>
 
 #include "dagrad/op.hpp"
@@ -107,6 +109,17 @@ std::vector<OpExample> uniform_examples(Rng& rng, double low, double high) {
 
 // ---- registry ----
 
+// Registration is thread-safe: add() holds the lock exclusively, lookups
+// hold it shared, so ops may be registered while other threads build graphs.
+// References find() returns stay valid: std::map never moves its entries,
+// and none is ever removed. (One lock for the one registry, global().)
+namespace {
+std::shared_mutex& registry_mutex() {
+  static std::shared_mutex mutex;
+  return mutex;
+}
+}  // namespace
+
 OpRegistry::OpRegistry() { dagrad_register_builtin_ops(*this); }
 
 OpRegistry& OpRegistry::global() {
@@ -116,19 +129,25 @@ OpRegistry& OpRegistry::global() {
 
 void OpRegistry::add(OpInfo info) {
   if (info.name.empty() || !info.make) throw Error("an op needs a name and a factory to be registered");
-  if (contains(info.name)) throw Error(fmt::format("an op named \"{}\" is already registered", info.name));
   if (!info.examples) {
     info.examples = [](Rng& rng) { return same_shape_examples(rng, 1); };
   }
   std::string name = info.name;
+  std::unique_lock lock(registry_mutex());
+  if (ops_.count(name) != 0) throw Error(fmt::format("an op named \"{}\" is already registered", name));
   ops_.emplace(std::move(name), std::move(info));
 }
 
-bool OpRegistry::contains(std::string_view name) const { return ops_.find(name) != ops_.end(); }
+bool OpRegistry::contains(std::string_view name) const {
+  std::shared_lock lock(registry_mutex());
+  return ops_.find(name) != ops_.end();
+}
 
 const OpInfo& OpRegistry::find(std::string_view name) const {
+  std::shared_lock lock(registry_mutex());
   auto it = ops_.find(name);
   if (it == ops_.end()) {
+    lock.unlock();  // names() takes the lock itself
     throw Error(fmt::format("unknown op \"{}\" (known ops: {})", name, fmt::join(names(), ", ")));
   }
   return it->second;
@@ -139,6 +158,7 @@ std::unique_ptr<Op> OpRegistry::make(std::string_view name, const Attrs& attrs) 
 }
 
 std::vector<std::string> OpRegistry::names() const {
+  std::shared_lock lock(registry_mutex());
   std::vector<std::string> result;
   for (const auto& [name, info] : ops_) result.push_back(name);
   return result;

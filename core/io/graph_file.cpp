@@ -12,22 +12,18 @@
 // such. A NaN's sign and payload are not kept.
 #include "dagrad/graph_file.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
+#include <deque>
 #include <map>
-#include <sstream>
+#include <optional>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
+
+#include "io/io.hpp"
+#include "io/json.hpp"
 
 namespace dagrad {
 namespace {
@@ -48,44 +44,16 @@ struct FormatError {
 
 [[noreturn]] void fail(std::string message) { throw FormatError{std::move(message)}; }
 
-std::string describe(const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::string: return fmt::format("the string {}", value.dump());
-    case Json::value_t::array: return "a list";
-    case Json::value_t::object: return "an object";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float: return fmt::format("the number {}", value.dump());
-    default: return "an unsupported value";
-  }
-}
+std::string describe(const Json& value) { return io::describe_json(value); }
 
-// ---- numbers as text ----
-
-// Shortest text that reads back to the same double (fmt's Dragonbox), with
-// non-finite values as strings. "-0" would read back as the integer 0, so
-// negative zero is written "-0.0".
-std::string number_text(double v) {
-  if (std::isnan(v)) return "\"NaN\"";
-  if (std::isinf(v)) return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
-  if (v == 0 && std::signbit(v)) return "-0.0";
-  return fmt::format("{}", v);
-}
+// ---- numbers ----
 
 double read_number(const Json& value, const std::string& what) {
-  if (value.is_number()) return value.get<double>();
-  if (value.is_string()) {
-    const auto& s = value.get_ref<const std::string&>();
-    if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
-    if (s == "Infinity") return std::numeric_limits<double>::infinity();
-    if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
-  }
+  if (auto number = io::json_number(value)) return *number;
   fail(fmt::format("{} must be a number (or \"NaN\", \"Infinity\", \"-Infinity\"), got {}", what, describe(value)));
 }
 
-std::string quoted(const std::string& s) { return Json(s).dump(); }
+std::string quoted(const std::string& s) { return io::json_string(s); }
 
 // ---- attributes ----
 
@@ -104,7 +72,7 @@ std::string attr_text(const std::string& node, const std::string& key, const Att
           }
           // Always with a point or exponent, so it reads back as a double
           // attribute and not an integer one.
-          std::string text = number_text(v);
+          std::string text = io::format_number(v);
           if (text.find_first_of(".e") == std::string::npos) text += ".0";
           return text;
         } else if constexpr (std::is_same_v<T, std::string>) {
@@ -128,7 +96,8 @@ AttrValue read_attr(const std::string& key, const Json& value) {
     case Json::value_t::array: {
       std::vector<std::int64_t> ints;
       for (const Json& item : value) {
-        if (!item.is_number_integer()) {
+        if (!item.is_number_integer() ||
+            (item.is_number_unsigned() && item.get<std::uint64_t>() > std::uint64_t(INT64_MAX))) {
           fail(fmt::format("attribute \"{}\" must be a list of integers, but it holds {}", key, describe(item)));
         }
         ints.push_back(item.get<std::int64_t>());
@@ -154,6 +123,9 @@ struct NodeSpec {
   bool requires_grad = false;
 };
 
+// A deque: a million nodes are read without moving the ones read before.
+using NodeSpecs = std::deque<NodeSpec>;
+
 std::string node_context(const NodeSpec& spec, std::size_t index) {
   if (spec.name.empty()) return fmt::format("nodes[{}]", index);
   return fmt::format("node \"{}\" (nodes[{}])", spec.name, index);
@@ -163,26 +135,6 @@ const Json& require(const Json& object, const char* key, const std::string& wher
   auto it = object.find(key);
   if (it == object.end()) fail(fmt::format("{}: missing \"{}\"", where, key));
   return *it;
-}
-
-Shape read_shape(const Json& value, const std::string& where) {
-  if (!value.is_array()) fail(fmt::format("{}: \"shape\" must be a list of dimensions, got {}", where, describe(value)));
-  if (value.size() > std::size_t(Shape::max_rank)) {
-    fail(fmt::format("{}: \"shape\" has {} dimensions; at most {} are supported", where, value.size(), Shape::max_rank));
-  }
-  std::vector<std::int64_t> dims;
-  std::int64_t elements = 1;
-  for (const Json& d : value) {
-    if (!d.is_number_integer() || d.get<std::int64_t>() < 0) {
-      fail(fmt::format("{}: \"shape\" dimensions must be non-negative integers, got {}", where, describe(d)));
-    }
-    dims.push_back(d.get<std::int64_t>());
-    // An overflowing element count could wrap around to match a short "value".
-    if (__builtin_mul_overflow(elements, dims.back(), &elements)) {
-      fail(fmt::format("{}: \"shape\" [{}] has more elements than a tensor can hold", where, fmt::join(dims, ", ")));
-    }
-  }
-  return Shape(std::span<const std::int64_t>(dims));
 }
 
 NodeSpec read_node(const Json& json, std::size_t index) {
@@ -217,7 +169,7 @@ NodeSpec read_node(const Json& json, std::size_t index) {
   }
 
   if (leaf) {
-    spec.shape = read_shape(require(json, "shape", where), where);
+    spec.shape = io::json_shape(require(json, "shape", where), where);
     const Json& values = require(json, "value", where);
     if (!values.is_array()) fail(fmt::format("{}: \"value\" must be a flat list of numbers, got {}", where, describe(values)));
     if (std::int64_t(values.size()) != spec.shape.elements()) {
@@ -263,7 +215,7 @@ NodeSpec read_node(const Json& json, std::size_t index) {
 // Indices of `specs` with every node after its inputs. Depth-first from each
 // node in file order, so a file already in topological order keeps its
 // order. Iterative: a 100000-node chain must not overflow the stack.
-std::vector<std::size_t> topological_order(const std::vector<NodeSpec>& specs,
+std::vector<std::size_t> topological_order(const NodeSpecs& specs,
                                            const std::vector<std::vector<std::size_t>>& inputs) {
   enum State : char { unvisited, on_path, done };
   std::vector<State> state(specs.size(), unvisited);
@@ -302,21 +254,123 @@ std::vector<std::size_t> topological_order(const std::vector<NodeSpec>& specs,
   return order;
 }
 
-// Line and column (1-based) of a byte offset.
-std::pair<std::size_t, std::size_t> line_and_column(const std::string& text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::size_t line = 1, line_start = 0;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
+// Reads a graph file's JSON without ever holding the whole document: each
+// entry of "nodes" is built as a small JSON value (by nlohmann's own
+// builder), checked into a NodeSpec at once and dropped. A whole document
+// costs about 1 KB of JSON values per node, so a 1,000,000-node file would
+// need a gigabyte before a single node is built. Every other top-level value
+// is kept as JSON. Errors are thrown as FormatError (checks) or FileError
+// (syntax, with line and column).
+class GraphFileReader {
+ public:
+  GraphFileReader(std::string_view text, const std::string& source_name) : text_(text), source_name_(source_name) {}
+
+  Json top_level = Json::object();  // every key of the document but "nodes"
+  NodeSpecs specs;
+  bool has_nodes = false;
+
+  // ---- nlohmann's SAX interface ----
+  bool null() { return scalar([](Builder& b) { return b.null(); }); }
+  bool boolean(bool v) { return scalar([&](Builder& b) { return b.boolean(v); }); }
+  bool number_integer(Json::number_integer_t v) { return scalar([&](Builder& b) { return b.number_integer(v); }); }
+  bool number_unsigned(Json::number_unsigned_t v) { return scalar([&](Builder& b) { return b.number_unsigned(v); }); }
+  bool number_float(Json::number_float_t v, const std::string& s) {
+    return scalar([&](Builder& b) { return b.number_float(v, s); });
+  }
+  bool string(std::string& v) { return scalar([&](Builder& b) { return b.string(v); }); }
+  bool binary(Json::binary_t& v) { return scalar([&](Builder& b) { return b.binary(v); }); }
+  bool key(std::string& k) {
+    if (builder_) return builder_->key(k);
+    key_ = k;
+    return true;
+  }
+  bool start_object(std::size_t n) {
+    if (!builder_ && depth_ == 0) {
+      depth_ = 1;  // the document itself
+      return true;
+    }
+    return open([&](Builder& b) { return b.start_object(n); });
+  }
+  bool end_object() {
+    if (!builder_) {
+      depth_ = 0;
+      return true;
+    }
+    return close([](Builder& b) { return b.end_object(); });
+  }
+  bool start_array(std::size_t n) {
+    if (!builder_ && depth_ == 1 && key_ == "nodes") {
+      if (has_nodes) fail("\"nodes\" appears twice");
+      has_nodes = true;
+      depth_ = 2;
+      return true;
+    }
+    return open([&](Builder& b) { return b.start_array(n); });
+  }
+  bool end_array() {
+    if (!builder_) {
+      depth_ = 1;  // the end of "nodes"
+      return true;
+    }
+    return close([](Builder& b) { return b.end_array(); });
+  }
+  template <class Exception>
+  bool parse_error(std::size_t offset, const std::string&, const Exception& error) {
+    io::throw_json_error(text_, offset, error.what(), source_name_);
+  }
+
+ private:
+  using Builder = nlohmann::detail::json_sax_dom_parser<Json>;
+
+  template <class Event>
+  bool scalar(Event event) {
+    if (builder_) return event(*builder_);
+    begin();
+    event(*builder_);
+    finish();
+    return true;
+  }
+  template <class Event>
+  bool open(Event event) {
+    if (!builder_) begin();
+    ++nesting_;
+    return event(*builder_);
+  }
+  template <class Event>
+  bool close(Event event) {
+    event(*builder_);
+    if (--nesting_ == 0) finish();
+    return true;
+  }
+  void begin() {
+    value_ = Json();
+    builder_.emplace(value_, /*allow_exceptions=*/false);
+  }
+  // A whole value has been read: a node, a top-level value, or (depth 0) a
+  // document that is not an object.
+  void finish() {
+    builder_.reset();
+    if (depth_ == 2) {
+      specs.push_back(read_node(value_, specs.size()));
+    } else if (depth_ == 1) {
+      top_level[key_] = std::move(value_);
+    } else {
+      fail(fmt::format("a graph file holds one JSON object, got {}", describe(value_)));
     }
   }
-  return {line, offset - line_start + 1};
-}
 
-LoadedGraph build(const Json& document) {
-  if (!document.is_object()) fail(fmt::format("a graph file holds one JSON object, got {}", describe(document)));
+  std::string_view text_;
+  const std::string& source_name_;
+  int depth_ = 0;    // 0 outside the document, 1 in it, 2 in "nodes"
+  int nesting_ = 0;  // open objects and arrays of the value being built
+  std::string key_;  // the current top-level key
+  Json value_;
+  std::optional<Builder> builder_;
+};
+
+// `document` holds every top-level value but the list of nodes, which was
+// read into `specs` if there was one.
+LoadedGraph build(const Json& document, bool has_nodes, NodeSpecs specs) {
   for (const auto& [key, value] : document.items()) {
     if (key != "dagrad" && key != "nodes" && key != "outputs") {
       fail(fmt::format("unknown key \"{}\" (a graph file has \"dagrad\", \"nodes\" and \"outputs\")", key));
@@ -328,16 +382,17 @@ LoadedGraph build(const Json& document) {
     fail(fmt::format("format version {} is not supported (this dagrad reads version {})", version->dump(),
                      format_version));
   }
-  const Json& nodes = require(document, "nodes", "the file");
-  if (!nodes.is_array()) fail(fmt::format("\"nodes\" must be a list, got {}", describe(nodes)));
+  if (auto nodes = document.find("nodes"); nodes != document.end()) {
+    fail(fmt::format("\"nodes\" must be a list, got {}", describe(*nodes)));
+  }
+  if (!has_nodes) fail("the file: missing \"nodes\"");
 
-  std::vector<NodeSpec> specs;
-  specs.reserve(nodes.size());
-  std::map<std::string, std::size_t, std::less<>> index_of;
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    specs.push_back(read_node(nodes[i], i));
-    auto [it, inserted] = index_of.emplace(specs.back().name, i);
-    if (!inserted) fail(fmt::format("duplicate node name \"{}\" (nodes[{}] and nodes[{}])", specs.back().name, it->second, i));
+  // Names point into `specs`, whose elements never move.
+  std::unordered_map<std::string_view, std::size_t> index_of;
+  index_of.reserve(specs.size());
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    auto [it, inserted] = index_of.emplace(specs[i].name, i);
+    if (!inserted) fail(fmt::format("duplicate node name \"{}\" (nodes[{}] and nodes[{}])", specs[i].name, it->second, i));
   }
   std::vector<std::vector<std::size_t>> inputs(specs.size());
   for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -354,7 +409,7 @@ LoadedGraph build(const Json& document) {
     if (!outputs->is_array()) fail(fmt::format("\"outputs\" must be a list of node names, got {}", describe(*outputs)));
     for (const Json& output : *outputs) {
       if (!output.is_string()) fail(fmt::format("\"outputs\" must hold node names, got {}", describe(output)));
-      auto it = index_of.find(output.get_ref<const std::string&>());
+      auto it = index_of.find(std::string_view(output.get_ref<const std::string&>()));
       if (it == index_of.end()) fail(fmt::format("output \"{}\" is not the name of any node", output.get<std::string>()));
       output_indices.push_back(it->second);
     }
@@ -366,14 +421,13 @@ LoadedGraph build(const Json& document) {
   std::vector<Expr> built(specs.size());
   for (std::size_t i : topological_order(specs, inputs)) {
     NodeSpec& spec = specs[i];
-    Tensor value;
-    if (is_leaf_kind(spec.op)) value = Tensor(spec.shape, std::move(spec.values));
+    // (Tensors only for leaves: an op node's would be an allocation wasted.)
     if (spec.op == "input") {
-      built[i] = graph.input(spec.name, std::move(value), spec.requires_grad);
+      built[i] = graph.input(spec.name, Tensor(spec.shape, std::move(spec.values)), spec.requires_grad);
     } else if (spec.op == "parameter") {
-      built[i] = graph.parameter(spec.name, std::move(value));
+      built[i] = graph.parameter(spec.name, Tensor(spec.shape, std::move(spec.values)));
     } else if (spec.op == "constant") {
-      built[i] = graph.constant(std::move(value), spec.name);
+      built[i] = graph.constant(Tensor(spec.shape, std::move(spec.values)), spec.name);
     } else {
       std::vector<Expr> args;
       for (std::size_t input : inputs[i]) args.push_back(built[input]);
@@ -394,21 +448,10 @@ LoadedGraph build(const Json& document) {
 }  // namespace
 
 LoadedGraph parse_graph(const std::string& json_text, const std::string& source_name) {
-  Json document;
   try {
-    document = Json::parse(json_text);
-  } catch (const Json::parse_error& e) {
-    // nlohmann reports the byte just read; its own message starts with a
-    // position too, which is dropped in favour of the line and column.
-    auto [line, column] = line_and_column(json_text, e.byte == 0 ? 0 : e.byte - 1);
-    std::string detail = e.what();
-    if (auto colon = detail.find(": ", detail.find("parse error")); colon != std::string::npos) {
-      detail = detail.substr(colon + 2);
-    }
-    throw FileError(fmt::format("{}:{}:{}: not valid JSON: {}", source_name, line, column, detail));
-  }
-  try {
-    return build(document);
+    GraphFileReader reader(json_text, source_name);
+    Json::sax_parse(json_text, &reader);
+    return build(reader.top_level, reader.has_nodes, std::move(reader.specs));
   } catch (const FormatError& e) {
     throw FileError(fmt::format("{}: {}", source_name, e.message));
   } catch (const FileError&) {
@@ -418,16 +461,7 @@ LoadedGraph parse_graph(const std::string& json_text, const std::string& source_
   }
 }
 
-LoadedGraph load_graph(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) throw FileError(fmt::format("{}: is a directory, not a graph file", path));
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw FileError(fmt::format("{}: cannot open the file: {}", path, std::strerror(errno)));
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (file.bad()) throw FileError(fmt::format("{}: cannot read the file: {}", path, std::strerror(errno)));
-  return parse_graph(text.str(), path);
-}
+LoadedGraph load_graph(const std::string& path) { return parse_graph(io::read_file(path), path); }
 
 std::string graph_to_json(const Graph& graph, std::span<const Expr> outputs) {
   std::vector<int> output_ids;
@@ -457,7 +491,7 @@ std::string graph_to_json(const Graph& graph, std::span<const Expr> outputs) {
       const TensorView& value = node.value();
       for (std::int64_t i = 0; i < value.size(); ++i) {
         if (i != 0) out += ", ";
-        out += number_text(value[i]);
+        out += io::format_number(value[i]);
       }
       out += "]";
     } else {
@@ -486,41 +520,7 @@ void save_graph(const Graph& graph, std::span<const Expr> outputs, const std::st
 }
 
 void write_file_atomically(const std::string& path, const std::string& content) {
-  // The temporary file lives next to the target so that rename() stays on
-  // one file system and replaces the target in one step.
-  std::string temporary = path + ".tmp.XXXXXX";
-  int fd = ::mkstemp(temporary.data());
-  if (fd < 0) throw FileError(fmt::format("{}: cannot create a temporary file to write: {}", path, std::strerror(errno)));
-  auto fail_write = [&](const char* what) {
-    int error = errno;
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    throw FileError(fmt::format("{}: cannot {}: {}", path, what, std::strerror(error)));
-  };
-  std::size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail_write("write");
-    }
-    written += std::size_t(n);
-  }
-  // mkstemp creates the file 0600; give it the usual permissions (0666 less the umask).
-  mode_t mask = ::umask(0);
-  ::umask(mask);
-  if (::fchmod(fd, 0666 & ~mask) != 0) fail_write("set the permissions of");
-  if (::fsync(fd) != 0) fail_write("flush");
-  if (::close(fd) != 0) {
-    int error = errno;
-    ::unlink(temporary.c_str());
-    throw FileError(fmt::format("{}: cannot write: {}", path, std::strerror(error)));
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    int error = errno;
-    ::unlink(temporary.c_str());
-    throw FileError(fmt::format("{}: cannot write (rename): {}", path, std::strerror(error)));
-  }
+  io::write_file_atomically(path, content);
 }
 
 }  // namespace dagrad

@@ -5,10 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <numbers>
 #include <optional>
 #include <string_view>
@@ -16,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "dagrad/error.hpp"
+#include "io/io.hpp"
 
 namespace dagrad {
 
@@ -178,17 +176,38 @@ bool same_label(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+// The lines of a text, one at a time, without copying.
+class Lines {
+ public:
+  explicit Lines(std::string_view text) : rest_(text) {}
+  bool next(std::string_view& line) {
+    if (rest_.empty()) return false;
+    std::size_t end = rest_.find('\n');
+    line = rest_.substr(0, end);
+    rest_ = end == std::string_view::npos ? std::string_view() : rest_.substr(end + 1);
+    return true;
+  }
+
+ private:
+  std::string_view rest_;
+};
+
+// CSV files are read whole, and parsing holds a few times the text's size
+// (field views, labels, values): 64 MiB (about a million rows of ten
+// columns) keeps that bounded, far above what the small models here train on.
+constexpr std::int64_t max_csv_bytes = std::int64_t(64) << 20;
+
 Dataset load_csv(const std::string& path, const CsvOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(fmt::format("cannot open \"{}\": {}", path, std::strerror(errno)));
+  const std::string text = io::read_file(path, max_csv_bytes);
   auto bad_row = [&](std::int64_t line, const std::string& reason) {
     return FileError(fmt::format("{}:{}: {}", path, line, reason));
   };
 
-  std::string line;
+  Lines lines(text);
+  std::string_view line;
   std::int64_t line_number = 0;
   std::vector<std::string> columns;
-  while (std::getline(in, line)) {
+  while (lines.next(line)) {
     ++line_number;
     if (trim(line).empty()) continue;
     for (std::string_view field : split_fields(line)) columns.emplace_back(unquote(field));
@@ -217,7 +236,7 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
   std::vector<double> features;
   std::vector<std::string> labels;
   std::vector<std::int64_t> label_lines;
-  while (std::getline(in, line)) {
+  while (lines.next(line)) {
     ++line_number;
     if (trim(line).empty()) continue;
     auto fields = split_fields(line);
@@ -227,6 +246,12 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       if (i == label_column) {
         if (fields[i].empty()) throw bad_row(line_number, fmt::format("the label \"{}\" is empty", options.label));
+        // A label that reads as a number must be a finite one: NaN equals no
+        // class and breaks the sorted class order.
+        if (auto number = parse_number(fields[i]); number && !std::isfinite(*number)) {
+          throw bad_row(line_number, fmt::format("the label \"{}\" is not a finite number; labels are class "
+                                                 "numbers or names", fields[i]));
+        }
         labels.emplace_back(fields[i]);
         label_lines.push_back(line_number);
         continue;
@@ -243,7 +268,6 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
       features.push_back(*value);
     }
   }
-  if (in.bad()) throw FileError(fmt::format("{}: read error after line {}", path, line_number));
   if (labels.empty()) throw FileError(fmt::format("{}: a header but no data rows", path));
 
   // Classes: given, or the distinct labels sorted (by value if all numbers).

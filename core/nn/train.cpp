@@ -4,20 +4,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <numeric>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "dagrad/error.hpp"
+#include "io/io.hpp"
+#include "io/json.hpp"
 
 namespace dagrad {
 
@@ -148,84 +144,75 @@ namespace {
 
 constexpr std::string_view file_format = "dagrad-tensors";
 
-std::string temporary_name(const std::string& path) {
-  static std::atomic<int> counter{0};
-  return fmt::format("{}.tmp-{}-{}", path, ::getpid(), counter++);
-}
-
 }  // namespace
 
 void save_tensor_file(const std::string& path, const TensorFile& file) {
-  // One line per tensor, so the file reads well and diffs well.
-  nlohmann::ordered_json info = nlohmann::ordered_json::object();
-  for (const auto& [key, value] : file.info) info[key] = value;
-  std::string text = fmt::format("{{\n \"format\": \"{}\",\n \"version\": 1,\n \"info\": {},\n \"tensors\": {{",
-                                 file_format, info.dump());
+  // One line per tensor, so the file reads well and diffs well. Values go
+  // through io::format_number: exact, and NaN and infinities as strings.
+  std::vector<std::string> info;
+  for (const auto& [key, value] : file.info) info.push_back(io::json_string(key) + ": " + io::json_string(value));
+  std::string text = fmt::format("{{\n \"format\": \"{}\",\n \"version\": 1,\n \"info\": {{{}}},\n \"tensors\": {{",
+                                 file_format, fmt::join(info, ", "));
   bool first = true;
   for (const auto& [name, tensor] : file.tensors) {
-    nlohmann::ordered_json entry;
-    entry["shape"] = std::vector<std::int64_t>(tensor.shape().dims().begin(), tensor.shape().dims().end());
-    entry["values"] = std::vector<double>(tensor.begin(), tensor.end());
-    text += fmt::format("{}\n  {}: {}", first ? "" : ",", nlohmann::json(name).dump(), entry.dump());
+    text += fmt::format("{}\n  {}: {{\"shape\": [{}], \"values\": [", first ? "" : ",", io::json_string(name),
+                        fmt::join(tensor.shape().dims(), ","));
+    for (std::int64_t i = 0; i < tensor.size(); ++i) {
+      if (i != 0) text += ',';
+      text += io::format_number(tensor.get(i));  // any dtype
+    }
+    text += "]}";
     first = false;
   }
   text += "\n }\n}\n";
-
-  std::string temporary = temporary_name(path);
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw FileError(fmt::format("cannot write \"{}\": {}", path, std::strerror(errno)));
-    out << text;
-    out.flush();
-    if (!out) {
-      int error = errno;
-      out.close();
-      std::remove(temporary.c_str());
-      throw FileError(fmt::format("cannot write \"{}\": {}", path, std::strerror(error)));
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    int error = errno;
-    std::remove(temporary.c_str());
-    throw FileError(fmt::format("cannot write \"{}\": {}", path, std::strerror(error)));
-  }
+  io::write_file_atomically(path, text);
 }
 
 TensorFile load_tensor_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(fmt::format("cannot open \"{}\": {}", path, std::strerror(errno)));
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw FileError(fmt::format("{}: not valid JSON: {}", path, e.what()));
-  }
+  const nlohmann::json json = io::parse_json(io::read_file(path), path);
   auto fail = [&](const std::string& reason) { return FileError(fmt::format("{}: {}", path, reason)); };
-  if (!json.is_object() || json.value("format", "") != file_format) {
+  if (!json.is_object() || !json.contains("format") || json["format"] != file_format) {
     throw fail(fmt::format("not a dagrad tensor file (expected \"format\": \"{}\")", file_format));
   }
-  if (json.value("version", 0) != 1) throw fail("unsupported version (this dagrad reads version 1)");
+  if (!json.contains("version") || json["version"] != 1) throw fail("unsupported version (this dagrad reads version 1)");
   TensorFile file;
-  try {
-    if (json.contains("info")) {
-      for (const auto& [key, value] : json.at("info").items()) file.info[key] = value.get<std::string>();
-    }
-    for (const auto& [name, entry] : json.at("tensors").items()) {
-      auto dims = entry.at("shape").get<std::vector<std::int64_t>>();
-      auto values = entry.at("values").get<std::vector<double>>();
-      if (int(dims.size()) > Shape::max_rank ||
-          std::any_of(dims.begin(), dims.end(), [](std::int64_t d) { return d < 0; })) {
-        throw fail(fmt::format("tensor \"{}\": bad shape", name));
+  if (auto info = json.find("info"); info != json.end()) {
+    if (!info->is_object()) throw fail(fmt::format("\"info\" must be an object, got {}", io::describe_json(*info)));
+    for (const auto& [key, value] : info->items()) {
+      if (!value.is_string()) {
+        throw fail(fmt::format("info \"{}\" must be a string, got {}", key, io::describe_json(value)));
       }
-      const Shape shape{std::span<const std::int64_t>(dims.data(), dims.size())};
-      if (shape.elements() != std::int64_t(values.size())) {
-        throw fail(fmt::format("tensor \"{}\": shape {} needs {} values, found {}", name, shape, shape.elements(),
-                               values.size()));
-      }
-      file.tensors.emplace(name, Tensor(shape, std::move(values)));
+      file.info[key] = value.get<std::string>();
     }
-  } catch (const nlohmann::json::exception& e) {
-    throw fail(fmt::format("malformed tensor file: {}", e.what()));
+  }
+  auto tensors = json.find("tensors");
+  if (tensors == json.end() || !tensors->is_object()) throw fail("\"tensors\" must be an object of named tensors");
+  for (const auto& [name, entry] : tensors->items()) {
+    const std::string where = fmt::format("tensor \"{}\"", name);
+    if (!entry.is_object() || !entry.contains("shape") || !entry.contains("values")) {
+      throw fail(fmt::format("{} must be an object with \"shape\" and \"values\"", where));
+    }
+    Shape shape;
+    try {
+      shape = io::json_shape(entry["shape"], where);
+    } catch (const Error& e) {
+      throw fail(e.what());
+    }
+    const nlohmann::json& values = entry["values"];
+    if (!values.is_array() || std::int64_t(values.size()) != shape.elements()) {
+      throw fail(fmt::format("{}: shape {} needs {} values, found {}", where, shape, shape.elements(),
+                             values.is_array() ? fmt::format("{}", values.size()) : io::describe_json(values)));
+    }
+    Tensor tensor(shape);
+    for (std::int64_t i = 0; i < tensor.size(); ++i) {
+      std::optional<double> value = io::json_number(values[std::size_t(i)]);
+      if (!value) {
+        throw fail(fmt::format("{}: value [{}] must be a number (or \"NaN\", \"Infinity\", \"-Infinity\"), got {}",
+                               where, i, io::describe_json(values[std::size_t(i)])));
+      }
+      tensor[i] = *value;
+    }
+    file.tensors.emplace(name, std::move(tensor));
   }
   return file;
 }

@@ -33,8 +33,12 @@ std::string graph_to_json(const Graph& graph, std::span<const Expr> outputs);
 // Written whole or not at all (a temporary file, then rename).
 void save_graph(const Graph& graph, std::span<const Expr> outputs, const std::string& path);
 
-// Writes `content` to `path` atomically: a temporary file in the same
-// directory, then rename. Throws FileError.
+// Writes `content` to `path` whole or not at all: a temporary file created
+// exclusively beside it (never through a planted symbolic link), flushed to
+// disk, then renamed over `path`. The target must be absent or a regular
+// file; a symbolic link, directory, FIFO or device there is refused and left
+// untouched. Throws FileError naming the path and the reason. (README,
+// "Reliability", states the rule.)
 void write_file_atomically(const std::string& path, const std::string& content);
 
 }  // namespace dagrad

@@ -191,6 +191,8 @@ struct OpInfo {
 
 // All ops by name. Built-in ops register themselves (see DAGRAD_REGISTER_OP);
 // a user's op is added with OpRegistry::global().add<MyOp>("my_op").
+// Thread safety: lookups may run concurrently, and add() may run while
+// other threads look ops up or build graphs (a lock inside serializes it).
 class OpRegistry {
  public:
   static OpRegistry& global();

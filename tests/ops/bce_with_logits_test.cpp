@@ -1,4 +1,5 @@
 #include <cmath>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -52,5 +53,28 @@ TEST(BceWithLogits, ShapeErrors) {
 
 TEST(BceWithLogits, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("bce_with_logits"); }
 
+// Issue 16: bce_with_logits(+inf, 0) was NaN. PyTorch
+// (F.binary_cross_entropy_with_logits; tests/ops/reference/torch_reference.cpp)
+// gives +inf there and at (+inf, 0.5), but NaN at (+inf, 1), (-inf, 0) and
+// (-inf, 1), where the limits are 0, 0 and +inf: dagrad gives the limits.
+// The gradients are PyTorch's: dz = sigmoid(z) - t, dt = -z.
+TEST(BceWithLogits, InfiniteLogitsGiveTheLimitAndPyTorchsInfinity) {
+  const double inf = std::numeric_limits<double>::infinity();
+  struct Case {
+    double z, t, loss, dz, dt;
+  };
+  const Case cases[] = {{inf, 0.0, inf, 1, -inf},   {inf, 0.5, inf, 0.5, -inf}, {inf, 1.0, 0.0, 0, -inf},
+                        {-inf, 0.0, 0.0, 0, inf},   {-inf, 1.0, inf, -1, inf},  {1e308, 0.0, 1e308, 1, -1e308}};
+  for (const Case& c : cases) {
+    Graph g;
+    Expr z = g.input("z", Tensor{c.z}, true);
+    Expr t = g.input("t", Tensor{c.t}, true);
+    Expr loss = bce_with_logits(z, t);
+    EXPECT_EQ(g.forward(loss).item(), c.loss) << c.z << " " << c.t;
+    g.backward(loss);
+    EXPECT_EQ(z.grad()[0], c.dz) << c.z << " " << c.t;
+    EXPECT_EQ(t.grad()[0], c.dt) << c.z << " " << c.t;
+  }
+}
 }  // namespace
 }  // namespace dagrad

@@ -1,3 +1,5 @@
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "dagrad/dagrad.hpp"
@@ -26,5 +28,25 @@ TEST(NormalizeRows, ZeroRowGivesZerosAndFiniteGradient) {
 
 TEST(NormalizeRows, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("normalize_rows"); }
 
+// Issue 16: a NaN row took the clamped branch and got a finite gradient.
+// Values as PyTorch gives (F.normalize, eps 1e-12, seed gradient [[1, 2],
+// [3, 4], [5, 6]]; tests/ops/reference/torch_reference.cpp).
+TEST(NormalizeRows, ANanRowStaysNanInValueAndGradientAsPyTorch) {
+  Graph g;
+  Expr x = g.input("x", Tensor{{std::nan(""), 1.0}, {3.0, 4.0}, {0.0, 0.0}}, true);
+  Expr y = normalize_rows(x);
+  Expr loss = sum(y * g.constant(Tensor{{1.0, 2.0}, {3.0, 4.0}, {5.0, 6.0}}));
+  g.forward(loss);
+  g.backward(loss);
+  const Tensor& value = Tensor::from(y.value());
+  EXPECT_TRUE(std::isnan(value[0]) && std::isnan(value[1]));
+  EXPECT_DOUBLE_EQ(value[2], 0.59999999999999998);  // within 4 ulps: dagrad multiplies by 1 / norm
+  EXPECT_DOUBLE_EQ(value[3], 0.80000000000000004);
+  EXPECT_TRUE(std::isnan(x.grad()[0]) && std::isnan(x.grad()[1]));
+  EXPECT_NEAR(x.grad()[2], 0.0, 1e-16);
+  EXPECT_NEAR(x.grad()[3], 0.0, 1e-16);
+  EXPECT_EQ(x.grad()[4], 5000000000000.0);
+  EXPECT_EQ(x.grad()[5], 6000000000000.0);
+}
 }  // namespace
 }  // namespace dagrad

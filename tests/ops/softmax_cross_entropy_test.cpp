@@ -83,5 +83,26 @@ TEST(SoftmaxCrossEntropy, GradientMatchesFiniteDifferences) {
   testing_support::expect_op_gradients("softmax_cross_entropy");
 }
 
+// Issue 16: at large logits max + log(sum) - z[label] cancelled every digit
+// (loss 0 at [1e17]*3). Values as PyTorch gives (F.cross_entropy in float64;
+// tests/ops/reference/torch_reference.cpp).
+TEST(SoftmaxCrossEntropy, ExactAtAnyLogitMagnitudeAsPyTorch) {
+  for (double scale : {1e15, 1e17, 1e300}) {
+    Graph g;
+    Expr z = g.input("z", Tensor(Shape{1, 3}, scale), true);
+    Expr loss = softmax_cross_entropy(z, g.constant(Tensor{0.0}));
+    EXPECT_EQ(g.forward(loss).item(), 1.0986122886681098) << scale;
+    g.backward(loss);
+    EXPECT_NEAR(z.grad()[0], -0.66666666666666674, 1e-16) << scale;
+    EXPECT_NEAR(z.grad()[1], 0.33333333333333331, 1e-16) << scale;
+  }
+  Graph g;
+  Expr z = g.input("z", Tensor{{1e17, 0.0, -1e17}, {3.0, 1e16, 2.0}}, true);
+  Expr loss = softmax_cross_entropy(z, g.constant(Tensor{1.0, 2.0}));
+  EXPECT_EQ(g.forward(loss).item(), 55000000000000000.0);
+  g.backward(loss);
+  const double dz[] = {0.5, -0.5, 0, 0, 0.5, -0.5};
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(z.grad()[i], dz[i]) << i;
+}
 }  // namespace
 }  // namespace dagrad

@@ -38,5 +38,19 @@ TEST(Softmax, RowsSumToOne) {
 
 TEST(Softmax, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("softmax"); }
 
+// Issue 16: an empty last axis dereferenced null. PyTorch gives empty
+// results of the same shape (tests/ops/reference/torch_reference.cpp).
+TEST(Softmax, AnEmptyLastAxisGivesAnEmptyResult) {
+  for (const Shape& shape : {Shape{0}, Shape{3, 0}}) {
+    Graph g;
+    Expr x = g.input("x", Tensor(shape), true);
+    Expr y = softmax(x);
+    Expr loss = sum(y);
+    EXPECT_EQ(g.forward(loss).item(), 0.0);
+    g.backward(loss);
+    EXPECT_EQ(y.shape(), shape);
+    EXPECT_EQ(x.grad().shape(), shape);
+  }
+}
 }  // namespace
 }  // namespace dagrad

@@ -179,7 +179,7 @@ TEST(GraphCli, MalformedFilesExitWithStatus2AndTheirMessage) {
   EXPECT_FALSE(fs::exists(scratch() / "never.svg"));
   CliRun missing = dagrad_cli("eval " + (scratch() / "absent.json").string());
   EXPECT_EQ(missing.status, 2);
-  EXPECT_EQ(missing.err, fmt::format("dagrad eval: error: {}: cannot open the file: No such file or directory\n",
+  EXPECT_EQ(missing.err, fmt::format("dagrad eval: error: cannot open \"{}\": No such file or directory\n",
                                      (scratch() / "absent.json").string()));
 }
 

@@ -34,7 +34,10 @@ int run_dot(const DotArguments& args) {
     if (args.backward) {
       for (Expr input : loaded.graph->inputs()) loaded.graph->set_requires_grad(input, true);
     }
-    if (args.values && !loaded.outputs.empty()) loaded.graph->forward(loaded.outputs);
+    if (args.values && !loaded.outputs.empty()) {
+      check_graph_fits(*loaded.graph, args.path, /*with_gradients=*/false);
+      loaded.graph->forward(loaded.outputs);
+    }
   }
   render(*loaded.graph, args.output, options);
   return exit_ok;

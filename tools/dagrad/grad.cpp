@@ -54,10 +54,10 @@ std::vector<std::pair<std::string, Tensor>> gradients(Graph& graph) {
   return result;
 }
 
-int run_grad(const std::string& path, bool json) {
+int run_grad(const std::string& path, bool json, bool check_finite) {
   LoadedGraph loaded = load_graph(path);
   require_outputs(loaded, path, "grad");
-  run_forward_and_backward(loaded, path, /*retain_grads=*/false);
+  run_forward_and_backward(loaded, path, /*retain_grads=*/false, check_finite);
   auto grads = gradients(*loaded.graph);
   if (json) {
     std::vector<std::string> outputs, gradient_items;
@@ -84,7 +84,9 @@ const CommandRegistration registration{
       app.add_flag("--json", *json,
                    "Print {\"outputs\": {NAME: {\"shape\", \"value\"}}, \"gradients\": {...}} with values flat, "
                    "row-major, at 17 significant digits");
-      return [path, json] { return run_grad(*path, *json); };
+      auto check_finite = std::make_shared<bool>(false);
+      app.add_flag("--check-finite", *check_finite, check_finite_help);
+      return [path, json, check_finite] { return run_grad(*path, *json, *check_finite); };
     }};
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "dagrad/dot.hpp"
 #include "dagrad/gradcheck.hpp"
 #include "dagrad/graph_file.hpp"
+#include "graph_commands.hpp"
 
 namespace dagrad::cli {
 namespace {
@@ -153,6 +154,7 @@ struct Settings {
   bool fast = false;
   int projections = 8;
   bool verbose = false;
+  bool check_finite = false;
 };
 
 // A diagram format render() knows, checked before any work is done.
@@ -180,6 +182,21 @@ std::vector<CheckRow> check_graph_file(const Settings& settings, const Gradcheck
   if (!settings.dot_path.empty()) check_diagram_path(settings.dot_path);
   if (loaded.outputs.empty()) {
     throw Error(fmt::format("graph file \"{}\" names no outputs: there is nothing to check", settings.graph_file));
+  }
+  check_graph_fits(*loaded.graph, settings.graph_file, /*with_gradients=*/true);
+  if (settings.check_finite) {
+    // Finite differences of NaN compare as failures far from their cause:
+    // name the first non-finite value or gradient first.
+    for (Expr output : loaded.outputs) {
+      if (loaded.graph->forward(output, ForwardOptions{.check_finite = true}).size() != 1) continue;
+      try {
+        loaded.graph->backward(output, BackwardOptions{.check_finite = true});
+      } catch (const NonFiniteError&) {
+        throw;
+      } catch (const Error&) {
+        // Nothing to differentiate: gradcheck itself says so below.
+      }
+    }
   }
   std::vector<CheckRow> rows;
   Rng rng(settings.seed);
@@ -274,6 +291,9 @@ const CommandRegistration registration{
       app.add_option("--projections", settings->projections, "Random projections per check in --fast mode")
           ->capture_default_str();
       app.add_flag("-v,--verbose", settings->verbose, "Print the full report of every check, not only failures");
+      app.add_flag("--check-finite", settings->check_finite,
+                   "With a graph file: first run it forward and backward stopping at the first NaN or infinite "
+                   "value or gradient, naming the node (exit status 1)");
       return [settings] { return run_gradcheck(*settings); };
     }};
 

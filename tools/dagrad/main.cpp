@@ -1,4 +1,11 @@
-// The dagrad program: `dagrad COMMAND [options]`. Usage errors exit 2.
+// The dagrad program: `dagrad COMMAND [options]`.
+//
+// Exit statuses, the same for every command: 0 success; 2 a user error,
+// which is any dagrad::Error (bad flags, bad or unreadable files, shapes
+// that do not fit, sizes over a limit), printed as its message; 1 a
+// failure the command found (a gradient check that fails, a training run
+// that diverges, a NaN or infinity found by --check-finite) or a bug: any
+// other exception is printed as an "internal error".
 #include <algorithm>
 #include <cstdio>
 
@@ -36,11 +43,19 @@ int main(int argc, char** argv) {
     if (!sub->parsed()) continue;
     try {
       return run();
+    } catch (const dagrad::NonFiniteError& e) {
+      // --check-finite found a NaN or an infinity: a failure the command
+      // found, not a usage error.
+      fmt::print(stderr, "dagrad {}: {}\n", sub->get_name(), e.what());
+      return exit_failed;
     } catch (const dagrad::Error& e) {
       fmt::print(stderr, "dagrad {}: error: {}\n", sub->get_name(), e.what());
       return exit_usage;
     } catch (const std::exception& e) {
       fmt::print(stderr, "dagrad {}: internal error: {}\n", sub->get_name(), e.what());
+      return exit_failed;
+    } catch (...) {
+      fmt::print(stderr, "dagrad {}: internal error: an exception of unknown type\n", sub->get_name());
       return exit_failed;
     }
   }

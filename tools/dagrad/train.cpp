@@ -6,12 +6,20 @@
 // softmax_cross_entropy. Features are standardized with the training set's
 // mean and standard deviation (also applied to the test set, and saved with
 // the model), so CSV columns of any scale train with the same defaults.
-#include <fmt/format.h>
+//
+// A run whose loss or parameters become NaN or infinite has diverged: it
+// stops, names the epoch, saves nothing (unless --save-non-finite) and exits
+// with status 1.
+#include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "command.hpp"
 #include "dagrad/dagrad.hpp"
@@ -35,6 +43,8 @@ struct TrainFlags {
   std::string optimizer = "adam";
   std::uint64_t seed = 1;
   std::string save;
+  bool save_non_finite = false;
+  bool check_finite = false;
 };
 
 // "4" -> {4}; "32,16" -> {32, 16}; "0" -> {} (no hidden layer: logistic
@@ -76,6 +86,36 @@ std::unique_ptr<Optimizer> make_optimizer(const TrainFlags& flags, std::vector<E
   return std::make_unique<Adam>(std::move(parameters), flags.learning_rate);
 }
 
+// Refuses a model this machine cannot hold before allocating any of it:
+// parameters with their gradients and Adam's two moments, and the
+// activations (value and gradient of a few nodes per layer) of the largest
+// batch, which is the whole data set when accuracy is measured.
+void check_model_fits(const std::vector<std::int64_t>& sizes, std::int64_t largest_batch, const TrainFlags& flags) {
+  double parameters = 0, widths = 0;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    widths += double(sizes[i]);
+    if (i + 1 < sizes.size()) parameters += double(sizes[i]) * double(sizes[i + 1]) + double(sizes[i + 1]);
+  }
+  const double bytes = 8.0 * (4.0 * parameters + 8.0 * double(largest_batch) * widths);
+  const double memory = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGESIZE));
+  if (bytes > memory) {
+    throw Error(fmt::format("--hidden {}: the model ({:.0f} parameters, layers {}) needs about {:.3g} GB, more than this "
+                            "machine's {:.3g} GB of memory; choose smaller hidden layers",
+                            flags.hidden, parameters, fmt::join(sizes, "-"), bytes / 1e9, memory / 1e9));
+  }
+}
+
+// The first parameter holding NaN or an infinity, if any.
+std::optional<std::string> non_finite_parameter(const std::vector<Expr>& parameters) {
+  for (const Expr& p : parameters) {
+    const TensorView& value = p.value();
+    for (std::int64_t i = 0; i < value.size(); ++i) {
+      if (!std::isfinite(value.get(i))) return fmt::format("parameter \"{}\" holds {}", p.name(), value.get(i));
+    }
+  }
+  return std::nullopt;
+}
+
 // The accuracy of the model on a whole data set.
 double evaluate(Graph& graph, Expr x, Expr logits, const Dataset& data) {
   graph.set_value(x, data.x);
@@ -107,6 +147,7 @@ int run_train(const TrainFlags& flags) {
   std::vector<std::int64_t> sizes{train.features()};
   sizes.insert(sizes.end(), hidden.begin(), hidden.end());
   sizes.push_back(binary ? 1 : train.class_count());
+  check_model_fits(sizes, std::max({flags.batch, train.size(), test ? test->size() : 0}), flags);
 
   Graph graph;
   Rng rng(flags.seed);
@@ -126,25 +167,37 @@ int run_train(const TrainFlags& flags) {
 
   Minibatches batches(train, flags.batch, rng);
   ProgressBar progress(flags.epochs);
-  for (std::int64_t epoch = 1; epoch <= flags.epochs; ++epoch) {
+  std::optional<std::string> divergence;  // what went non-finite, if training diverged
+  std::int64_t diverged_at = 0;  // the last epoch run: where it diverged, if it did
+  for (std::int64_t epoch = 1; epoch <= flags.epochs && !divergence; ++epoch) {
+    diverged_at = epoch;
     double loss_sum = 0, correct = 0;
-    for (const Batch& batch : batches) {
-      graph.set_value(x, batch.x);
-      graph.set_value(y, batch.y);
-      graph.forward(loss);
-      graph.backward(loss);
-      optimizer->step();
-      double rows = double(batch.y.size());
-      loss_sum += loss.value().item() * rows;
-      correct += accuracy(logits.value(), batch.y) * rows;
+    try {
+      for (const Batch& batch : batches) {
+        graph.set_value(x, batch.x);
+        graph.set_value(y, batch.y);
+        graph.forward(loss, ForwardOptions{.check_finite = flags.check_finite});
+        graph.backward(loss, BackwardOptions{.check_finite = flags.check_finite});
+        optimizer->step();
+        double rows = double(batch.y.size());
+        loss_sum += loss.value().item() * rows;
+        correct += accuracy(logits.value(), batch.y) * rows;
+      }
+    } catch (const NonFiniteError& e) {
+      divergence = e.what();  // names the node (--check-finite)
+      break;
     }
     progress.update(epoch, loss_sum / double(train.size()), correct / double(train.size()));
+    // The loss can stay finite while a step sends a parameter to NaN.
+    if (!std::isfinite(loss_sum)) {
+      divergence = fmt::format("the loss is {}", loss_sum / double(train.size()));
+    } else {
+      divergence = non_finite_parameter(model.parameters());
+    }
   }
   progress.finish();
 
-  const double train_accuracy = evaluate(graph, x, logits, train);
-  const double test_accuracy = test ? evaluate(graph, x, logits, *test) : 0.0;
-  if (!flags.save.empty()) {
+  auto save = [&] {
     TensorFile file = parameter_file(model.parameters());
     file.tensors["input/mean"] = standardizer.mean;
     file.tensors["input/scale"] = standardizer.scale;
@@ -158,7 +211,18 @@ int run_train(const TrainFlags& flags) {
                  {"note", "inputs are standardized: (x - input/mean) / input/scale"}};
     save_tensor_file(flags.save, file);
     fmt::print("saved the model to {}\n", flags.save);
+  };
+  if (divergence) {
+    // Non-finite parameters are saved only when asked for (to inspect them).
+    if (flags.save_non_finite && !flags.save.empty()) save();
+    fmt::print(stderr, "dagrad train: training diverged at epoch {}: {} (learning rate {}; try a smaller --lr)\n",
+               diverged_at, *divergence, flags.learning_rate);
+    return exit_failed;
   }
+
+  const double train_accuracy = evaluate(graph, x, logits, train);
+  const double test_accuracy = test ? evaluate(graph, x, logits, *test) : 0.0;
+  if (!flags.save.empty()) save();
   fmt::print("train accuracy: {:.4f}\n", train_accuracy);
   if (test) fmt::print("test accuracy: {:.4f}\n", test_accuracy);
   return exit_ok;
@@ -199,6 +263,12 @@ const CommandRegistration registration{
           ->capture_default_str();
       app.add_option("--seed", flags->seed, "Seed of the initial weights and the batch order")->capture_default_str();
       app.add_option("--save", flags->save, "Write the trained parameters to this JSON file");
+      app.add_flag("--check-finite", flags->check_finite,
+                   "Check every value and gradient while training: a diverging run names the first node that "
+                   "became NaN or infinite, its op and its inputs' ranges");
+      app.add_flag("--save-non-finite", flags->save_non_finite,
+                   "When training diverges (exit status 1), still save the non-finite parameters to --save "
+                   "(otherwise nothing is saved)");
       app.footer("Two classes train one output with bce_with_logits; more train one output per class with "
                  "softmax_cross_entropy. Ends with `train accuracy: ...` (and `test accuracy: ...`).");
       return [flags] { return run_train(*flags); };

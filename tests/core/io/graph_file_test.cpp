@@ -221,9 +221,10 @@ TEST(GraphFile, WritesAtomicallyAndNamesTheFileWhenItCannot) {
 
   std::string missing = (dir / "no such directory" / "out.json").string();
   EXPECT_EQ(error_message<FileError>([&] { write_file_atomically(missing, "x"); }),
-            missing + ": cannot create a temporary file to write: No such file or directory");
+            "cannot write \"" + missing + "\": cannot create a temporary file in \"" +
+                (dir / "no such directory").string() + "\": No such file or directory");
   EXPECT_EQ(error_message<FileError>([&] { load_graph(missing); }),
-            missing + ": cannot open the file: No such file or directory");
+            "cannot open \"" + missing + "\": No such file or directory");
 }
 
 // ---- malformed files: each gets its own message, naming the file ----

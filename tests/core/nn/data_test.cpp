@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/error_message.hpp"
+
 namespace dagrad {
 namespace {
 
@@ -161,6 +163,19 @@ TEST(Standardizer, ZeroMeanUnitScaleAndConstantColumns) {
   EXPECT_EQ(x.at({2, 1}), 0.0);
   Tensor wrong(Shape{2, 3});
   EXPECT_THROW(s.apply(wrong), ShapeError);
+}
+
+// A label that reads as a non-finite number equals no class and broke the
+// sorted class order (issue 16).
+TEST_F(Csv, NonFiniteLabelsAndDirectoriesAreRejected) {
+  for (const char* label : {"nan", "inf", "-inf", "NaN"}) {
+    std::string file = write("labels.csv", fmt::format("a,label\n1,0\n2,{}\n", label));
+    EXPECT_EQ(testing_support::error_message<FileError>([&] { load_csv(file); }),
+              fmt::format("{}:3: the label \"{}\" is not a finite number; labels are class numbers or names", file,
+                          label));
+  }
+  EXPECT_EQ(testing_support::error_message<FileError>([&] { load_csv(dir_.string()); }),
+            fmt::format("cannot open \"{}\": is a directory", dir_.string()));
 }
 
 }  // namespace

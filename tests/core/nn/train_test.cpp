@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 
 #include "dagrad/nn.hpp"
 #include "dagrad/ops.hpp"
+#include "support/command.hpp"
 
 namespace dagrad {
 namespace {
@@ -194,6 +196,43 @@ TEST_F(ParameterFiles, BadFilesAreFileErrors) {
   TensorFile file;
   file.tensors["w"] = Tensor{1.0};
   EXPECT_THROW(save_tensor_file(path("no/such/folder/w.json"), file), FileError);
+}
+
+// Issue 9 item 6: NaN was written as null and then refused.
+TEST_F(ParameterFiles, NanAndInfinitiesRoundTripAsStrings) {
+  const double inf = std::numeric_limits<double>::infinity();
+  TensorFile file;
+  file.tensors["w"] = Tensor{std::nan(""), inf, -inf, -0.0, 0.1};
+  save_tensor_file(path("w.json"), file);
+  std::string text = testing_support::read_text(path("w.json"));
+  EXPECT_NE(text.find(R"("values": ["NaN","Infinity","-Infinity",-0.0,0.1])"), std::string::npos) << text;
+  Tensor back = load_tensor_file(path("w.json")).tensors.at("w");
+  ASSERT_EQ(back.shape(), (Shape{5}));
+  EXPECT_TRUE(std::isnan(back[0]));
+  EXPECT_EQ(back[1], inf);
+  EXPECT_EQ(back[2], -inf);
+  EXPECT_TRUE(back[3] == 0.0 && std::signbit(back[3]));
+  EXPECT_EQ(back[4], 0.1);
+}
+
+TEST_F(ParameterFiles, MalformedEntriesNameTheFileAndTheTensor) {
+  auto message = [&](const std::string& tensors) {
+    std::ofstream(path("bad.json")) << (R"({"format": "dagrad-tensors", "version": 1, "tensors": )" + tensors + "}");
+    try {
+      load_tensor_file(path("bad.json"));
+    } catch (const FileError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message(R"({"w": {"shape": [18446744073709551615], "values": [1]}})"),
+            path("bad.json") + ": tensor \"w\": \"shape\" dimensions must be non-negative integers, got the number "
+                               "18446744073709551615");
+  EXPECT_EQ(message(R"({"w": {"shape": [2], "values": [1, null]}})"),
+            path("bad.json") + ": tensor \"w\": value [1] must be a number (or \"NaN\", \"Infinity\", "
+                               "\"-Infinity\"), got null");
+  EXPECT_EQ(message(R"({"w": {"shape": [1], "values": [1e400]}})"),
+            path("bad.json") + ":1:91: not valid JSON: number overflow parsing '1e400'");
 }
 
 }  // namespace

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# CI's reliability checks, run by .ci/run after the README's test command:
+#   1. the whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#      (the `sanitize` preset);
+#   2. the concurrency test under ThreadSanitizer (the `tsan` preset, that
+#      test only);
+#   3. each libFuzzer target of tests/fuzz for a fixed time under ASan + UBSan
+#      (the `fuzz` preset, clang), starting from its corpus in
+#      tests/fuzz/corpus/<target>/.
+# Any failure stops the script with a non-zero status. A fuzzer's crash input
+# is written to build/fuzz/crash-<target>-*: add it to the target's corpus
+# with the fix, so it stays a regression test (ctest runs every corpus).
+#
+# Usage: tools/ci-checks.sh [sanitize|tsan|fuzz]...   (default: all three)
+#   DAGRAD_FUZZ_SECONDS=60   time per fuzz target
+#
+# Time: with the release build and tests before it, this must fit in CI's
+# 90 minutes on 2 cores. Measured on this project's 2-core machine (shared,
+# load 10 to 25 while measuring, so the builds are upper bounds): each fuzz
+# target 61 s (4 min in all); the test suite 3.6 s of CPU (under ASan a few
+# times that); a TSan build of the library plus one test 11 min and a fuzz
+# build of the library plus the four targets 25 min, both under that load.
+# Idle, a full build takes about 4 min (README), an ASan or TSan one about
+# twice that: release ~6 min + sanitize ~10 + tsan ~9 + fuzz ~6 + 4 min of
+# fuzzing, about 35 minutes in all, well inside 90.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzz_seconds="${DAGRAD_FUZZ_SECONDS:-60}"
+fuzz_targets=(graph_file csv parameter_file tensor_printer)
+steps=("$@")
+if [[ ${#steps[@]} -eq 0 ]]; then steps=(sanitize tsan fuzz); fi
+
+# Graphviz keeps a few process-lifetime allocations (tests/lsan.supp); UB is
+# an error, not a warning.
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+section() { printf '\n==== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+for step in "${steps[@]}"; do
+  case "$step" in
+    sanitize)
+      section "sanitize: the test suite under ASan + UBSan"
+      cmake --preset sanitize
+      cmake --build --preset sanitize
+      ctest --preset sanitize
+      ;;
+    tsan)
+      section "tsan: the concurrency test under ThreadSanitizer"
+      cmake --preset tsan
+      cmake --build --preset tsan --target dagrad_tests
+      TSAN_OPTIONS="halt_on_error=1" ctest --preset tsan -R '^Concurrency\.'
+      ;;
+    fuzz)
+      section "fuzz: ${#fuzz_targets[@]} libFuzzer targets, ${fuzz_seconds} s each, under ASan + UBSan"
+      cmake --preset fuzz -DDAGRAD_BUILD_TOOLS=OFF -DDAGRAD_BUILD_TESTS=OFF
+      cmake --build --preset fuzz --target "${fuzz_targets[@]/#/fuzz_}"
+      for target in "${fuzz_targets[@]}"; do
+        # New inputs the fuzzer finds go to a scratch directory, not into the
+        # repository; the corpus is only read.
+        scratch=$(mktemp -d)
+        section "fuzz_${target}"
+        build/fuzz/tests/fuzz/"fuzz_${target}" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+          -print_final_stats=1 -artifact_prefix="build/fuzz/crash-${target}-" "$scratch" "tests/fuzz/corpus/${target}"
+        rm -rf "$scratch"
+      done
+      ;;
+    *)
+      echo "usage: $0 [sanitize|tsan|fuzz]..." >&2
+      exit 2
+      ;;
+  esac
+done
+section "reliability checks passed"
