@@ -103,8 +103,15 @@ GradientComparison compare(const std::vector<double>& analytic, const std::vecto
       ++result.skipped;
       continue;
     }
-    ++result.checked;
     double a = analytic[k], n = numeric[k].value, e = numeric[k].error;
+    if (std::isfinite(a) && !(std::isfinite(n) && std::isfinite(e))) {
+      // No finite difference quotient: a step left the function's domain or
+      // vanished below the spacing of doubles (x near the smallest
+      // subnormal). The analytic value cannot be judged here.
+      ++result.unmeasured;
+      continue;
+    }
+    ++result.checked;
     double abs_error = infinity, rel_error = infinity, score = infinity;
     if (std::isfinite(a) && std::isfinite(n) && std::isfinite(e)) {
       abs_error = std::abs(a - n);
@@ -150,11 +157,13 @@ GradientComparison compare(const std::vector<double>& analytic, const std::vecto
 }
 
 void NetworkAccumulator::add(double analytic, const NumericDerivative& numeric) {
-  ++elements_;
-  if (!std::isfinite(analytic) || !std::isfinite(numeric.value) || !std::isfinite(numeric.error)) {
+  if (!std::isfinite(analytic)) {
+    ++elements_;
     finite_ = false;
     return;
   }
+  if (!std::isfinite(numeric.value) || !std::isfinite(numeric.error)) return;  // unmeasured, as in compare()
+  ++elements_;
   double difference = analytic - numeric.value;
   difference_squared_ += difference * difference;
   analytic_squared_ += analytic * analytic;

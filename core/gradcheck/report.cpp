@@ -23,6 +23,7 @@ std::string describe_result(const GradientComparison& r, bool fast) {
                         r.worst_numeric, r.worst_error_estimate);
   }
   text += fmt::format("; {} checked, {} skipped at kinks", r.checked, r.skipped);
+  if (r.unmeasured > 0) text += fmt::format(", {} unmeasured (no finite difference quotient)", r.unmeasured);
   if (r.vacuous) text += "; VACUOUS: analytic and numeric gradients are both zero, nothing was compared";
   if (!r.note.empty()) text += "\n      " + r.note;
   return text;
@@ -44,6 +45,7 @@ nlohmann::json comparison_json(const GradientComparison& r) {
           {"worst_error_estimate", r.worst_error_estimate},
           {"checked", r.checked},
           {"skipped", r.skipped},
+          {"unmeasured", r.unmeasured},
           {"eps", r.eps},
           {"note", r.note}};
 }

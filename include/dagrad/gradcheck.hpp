@@ -24,11 +24,11 @@
 namespace dagrad {
 
 // The pass rule (README, "Checking gradients"). Each numerical derivative is
-// a Richardson extrapolation of central differences at steps h, h/2 and h/4,
-// where h = eps * max(|x|, 1) for an element x, at most |x| / 2 (eps where
-// x is 0), and comes with an
-// error estimate E: the disagreement of two extrapolations (truncation) plus
-// a bound on float64 rounding in the differenced outputs. An element passes
+// a Richardson extrapolation of central differences at steps h, h/2 and h/4
+// (h below) and comes with an error estimate E: the disagreement of two
+// extrapolations (truncation) plus a bound on float64 rounding (in the
+// differenced outputs, and each node's value propagated through its
+// gradient). An element passes
 // when |analytic - numeric| <= atol + rtol * |numeric| + E; a check (one leaf
 // or one node input) passes when every element does and the course's
 // relative difference ||analytic - numeric|| / (||analytic|| + ||numeric||)
@@ -79,6 +79,10 @@ struct GradientComparison {
   double worst_error_estimate = 0;
   std::int64_t checked = 0;  // elements (or projections) compared
   std::int64_t skipped = 0;  // elements whose steps cross a declared kink
+  // Elements with a finite analytic value but no finite difference quotient
+  // (a step left the function's domain, or vanished at a subnormal value):
+  // not judged, and reported.
+  std::int64_t unmeasured = 0;
   double eps = 0;
   bool passed = true;
   // Analytic and numeric gradients both exactly zero everywhere: the check

@@ -237,7 +237,7 @@ TEST_F(GradcheckCli, PluginBuiltOutOfTreeIsCheckedThroughTheCli) {
   EXPECT_EQ(json["passed"], false);
   EXPECT_GT(json["failed"].get<int>(), 0);
   EXPECT_EQ(count(read_text(path("r.xml")), "<failure "), json["failed"].get<std::size_t>());
-  EXPECT_NE(read_text(path("r.xml")).find("wrong backward in node \"my_square_wrong\" (my_square_wrong), input 0"),
+  EXPECT_NE(read_text(path("r.xml")).find("wrong backward in node &quot;my_square_wrong&quot; (my_square_wrong), input 0"),
             std::string::npos);
 
   // Graph files: eval runs the plugin's op, gradcheck draws its failing node.

@@ -145,7 +145,8 @@ std::string junit_report(const std::vector<CheckRow>& rows, const GradcheckOptio
   xml += fmt::format("  <testsuite name=\"gradcheck\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{:.6f}\">\n",
                      rows.size(), failed, total);
   xml += "    <properties>\n";
-  for (const auto& [key, value] : settings_json(options).items()) {
+  const nlohmann::json settings = settings_json(options);  // items() does not keep a temporary alive
+  for (const auto& [key, value] : settings.items()) {
     xml += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", key, xml_escape(value.dump()));
   }
   xml += "    </properties>\n";

@@ -122,7 +122,7 @@ TEST(Gradcheck, PassesOnACorrectGraphAndReportsEveryLeafAndNode) {
   EXPECT_EQ(report.leaves[0].shape, (Shape{3, 4}));
   EXPECT_EQ(report.leaves[0].result.checked, 12);
   EXPECT_EQ(report.leaves[0].result.skipped, 0);
-  EXPECT_EQ(report.leaves[0].result.eps, 1e-6);
+  EXPECT_EQ(report.leaves[0].result.eps, 1e-4);
   EXPECT_LT(report.leaves[0].result.relative_difference, 1e-7);
   EXPECT_EQ(report.leaves[0].result.worst_index.size(), 2u);
   // Four op nodes with one checked input each, plus l2's second input (w).
@@ -158,7 +158,7 @@ TEST(Gradcheck, NamesTheWrongBackwardDeepInsideALongChain) {
   EXPECT_NEAR(failing[0]->result.worst_analytic / failing[0]->result.worst_numeric, 1.01, 1e-6);
   std::string text = report.to_string();
   EXPECT_NE(text.find("FAILED"), std::string::npos);
-  EXPECT_NE(text.find("first wrong backward: node \"bad\" (op test_scale), input 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("first wrong backward: node \"bad\" (test_scale), input 0 \"test_scale_24\""), std::string::npos) << text;
   // What EXPECT_GRADIENTS_OK prints on failure: the whole report.
   ::testing::AssertionResult assertion = test::gradients_ok(g, loss, {x});
   EXPECT_FALSE(assertion);
@@ -262,8 +262,10 @@ TEST(Gradcheck, AWrongBackwardIsCaughtAwayFromTheKinks) {
   EXPECT_FALSE(report.passed());
   ASSERT_EQ(report.failing_nodes().size(), 1u);
   EXPECT_EQ(report.failing_nodes()[0]->name, "relu");
-  EXPECT_EQ(report.failing_nodes()[0]->result.skipped, 2);
-  EXPECT_EQ(report.leaves[0].result.skipped, 2);
+  // Only x = 0 is at the kink: steps never change the sign of x, so the
+  // steps around 1e-7 (at most 5e-8) stay on its side.
+  EXPECT_EQ(report.failing_nodes()[0]->result.skipped, 1);
+  EXPECT_EQ(report.leaves[0].result.skipped, 1);
   // The same op with a correct backward passes on the same values.
   Graph h;
   Expr x2 = h.input("x", Tensor{0.0, 1e-7, 0.7, -0.3, 1.2}, true);
@@ -279,7 +281,7 @@ TEST(Gradcheck, JsonHasTheWholeReport) {
   nlohmann::json json = nlohmann::json::parse(report.to_json());
   EXPECT_EQ(json["output"], "loss");
   EXPECT_EQ(json["passed"], false);
-  EXPECT_EQ(json["options"]["eps"], 1e-6);
+  EXPECT_EQ(json["options"]["eps"], 1e-4);
   EXPECT_EQ(json["options"]["seed"], 0);
   ASSERT_EQ(json["leaves"].size(), 1u);
   EXPECT_EQ(json["leaves"][0]["name"], "x");
