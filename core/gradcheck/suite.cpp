@@ -1,6 +1,7 @@
 // Checking registered ops at their examples (the suite runner, op tests),
 // and the checker's self-test: every op's examples run again with its
 // backward broken in known ways (mutants), each of which must be caught.
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cstring>
@@ -32,6 +33,7 @@ bool same_bits(const TensorView& a, const TensorView& b) {
 struct MutantLog {
   bool changed_anything = false;
   bool applicable = false;  // slots_swapped: two differentiable inputs of one size were seen
+  std::size_t most_differentiable = 0;  // the most differentiable inputs any call had
 };
 
 // Delegates everything to the real op except backward, which computes the
@@ -66,6 +68,7 @@ class MutantOp final : public Op {
       scratch.push_back({real[i], takes_gradient, false});
     }
     inner_->backward(inputs, output, output_grad, scratch);
+    log_->most_differentiable = std::max(log_->most_differentiable, differentiable.size());
 
     std::vector<Tensor> value = real;
     std::vector<char> write(count), accumulate(count);
@@ -249,9 +252,12 @@ OpMutantReport mutant_check_op(std::string_view op_name, const GradcheckOptions&
     result.changed_anything = log->changed_anything;
     if (result.equivalent()) {
       if ((mutation == Mutation::slots_swapped || mutation == Mutation::wrong_needed_flag) && !log->applicable) {
-        result.explanation = mutation == Mutation::slots_swapped
-                                 ? "not applicable: no example has two differentiable inputs of one size"
-                                 : "not applicable: one differentiable input, no other slot's flag to read";
+        result.explanation =
+            log->most_differentiable < 2
+                ? (mutation == Mutation::slots_swapped ? "not applicable: one differentiable input, no slot to swap with"
+                                                       : "not applicable: one differentiable input, no other slot's "
+                                                         "flag to read")
+                : "not applicable: no example has two differentiable inputs of one size";
       } else if (mutation == Mutation::slots_swapped) {
         result.explanation =
             "equivalent: the two slots receive identical gradients in every example, so swapping them "
