@@ -541,7 +541,7 @@ TEST(GradcheckNumerics, LargeAndSmallMagnitudesRaiseNoFalseAlarm) {
 TEST(GradcheckNumerics, VacuousChecksAreFlagged) {
   Graph g;
   Expr x = g.input("x", Tensor{{1.0, 2.0}}, true);
-  Expr loss = sum(softmax(reshape(x, Shape{2, 1}), "p"), "loss");  // softmax over one element: constant 1
+  Expr loss = sum(softmax(reshape(x, {2, 1}), "p"), "loss");  // softmax over one element: constant 1
   GradcheckReport report = gradcheck(g, loss);
   EXPECT_TRUE(report.passed()) << report.to_string();
   EXPECT_TRUE(report.leaves[0].result.vacuous);

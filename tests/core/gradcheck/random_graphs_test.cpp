@@ -113,7 +113,7 @@ class RandomGraph {
     else if (op == "softmax") y = softmax(x);
     else if (op == "log_softmax") y = log_softmax(x);
     else if (op == "normalize_rows") y = normalize_rows(x);
-    else if (op == "reshape") y = reshape(x, Shape{-1});
+    else if (op == "reshape") y = reshape(x, {-1});
     else if (op == "sum_axis") y = sum(x, -1, /*keepdims=*/true);
     else if (op == "mean_axis") y = mean(x, 0, /*keepdims=*/true);
     recipe_ += fmt::format("-> {} ", op);
