@@ -11,7 +11,9 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 
+#include "float64_copy.hpp"
 #include "node_check.hpp"
 #include "numerics.hpp"
 
@@ -26,9 +28,11 @@ double dot(const TensorView& a, const TensorView& b) {
   return total;
 }
 
-// The one place the checker writes a leaf's value in place.
-void write_leaf(Graph& graph, Expr leaf, const std::function<void(TensorView&)>& edit) {
-  edit(graph.mutable_value(leaf));
+// The one place the checker writes a leaf's value in place (the write
+// handle bumps the graph's epoch when it is released).
+void write_leaf(Graph& graph, Expr leaf, const std::function<void(const TensorView&)>& edit) {
+  ValueWriter value = graph.write_value(leaf);
+  edit(value.view());
 }
 
 // Views of a node's input values, as the op sees them.
@@ -43,13 +47,14 @@ std::vector<TensorView> input_views(const Graph& graph, const Node& node) {
 // saved state) recomputed from them.
 class GraphRestorer {
  public:
-  GraphRestorer(Graph& graph, Expr output) : graph_(graph), output_(output) {}
+  GraphRestorer(Graph& graph, Expr output) : graph_(graph), output_(output), checked_(graph.checked()) {}
   GraphRestorer(const GraphRestorer&) = delete;
   GraphRestorer& operator=(const GraphRestorer&) = delete;
   ~GraphRestorer() {
     try {
       for (auto& [leaf, value] : values_) graph_.set_value(leaf, value);
       for (auto& [leaf, requires_grad] : flags_) graph_.set_requires_grad(leaf, requires_grad);
+      graph_.set_checked(checked_);
       graph_.forward(output_);
     } catch (...) {
       // A destructor must not throw; the forward that failed here failed
@@ -64,6 +69,7 @@ class GraphRestorer {
   Expr output_;
   std::vector<std::pair<Expr, Tensor>> values_;
   std::vector<std::pair<Expr, bool>> flags_;
+  bool checked_;
 };
 
 // The kink points of every op node with kinks, to tell whether a
@@ -102,8 +108,8 @@ class KinkWatch {
   std::vector<std::pair<int, std::vector<double>>> watched_;
 };
 
-GradcheckReport run_gradcheck(Graph& graph, Expr output, const TensorView* seed, std::vector<Expr> wrt,
-                              bool all_leaves, const GradcheckOptions& options) {
+GradcheckReport check_float64_graph(Graph& graph, Expr output, const TensorView* seed, std::vector<Expr> wrt,
+                                    bool all_leaves, const GradcheckOptions& options) {
   if (!output.valid() || &output.graph() != &graph) {
     throw Error("gradcheck: the output is an empty Expr or belongs to another graph");
   }
@@ -239,7 +245,28 @@ GradcheckReport run_gradcheck(Graph& graph, Expr output, const TensorView* seed,
   graph.forward(output);  // the node checks ran the ops' forwards on copies: their saved state is renewed here
   // Every node's gradient is kept: with the node values they bound how much
   // rounding inside the graph moves the loss (NoiseAccumulator).
-  graph.backward(output, seed_gradient, BackwardOptions{.retain_grads = true});
+  // In checked mode the engine verifies the op contract too (poisoned
+  // unneeded slots and guard regions): a violation the node checks missed,
+  // such as one that shows only with the engine's slot aliasing, fails the
+  // leaves instead of corrupting them.
+  graph.set_checked(true);
+  try {
+    graph.backward(output, seed_gradient, BackwardOptions{.retain_grads = true});
+  } catch (const ContractError& e) {
+    for (Expr leaf : wrt) {
+      LeafCheck check;
+      check.name = leaf.name();
+      check.shape = leaf.shape();
+      check.result.passed = false;
+      check.result.eps = options.eps;
+      check.result.note = fmt::format("not checked end to end: the engine's checked mode found a contract "
+                                      "violation: {}",
+                                      e.what());
+      report.leaves.push_back(std::move(check));
+    }
+    report.network.passed = false;
+    return report;
+  }
   std::vector<Tensor> analytic;
   for (Expr leaf : wrt) analytic.push_back(Tensor::from(leaf.grad()));
   NoiseAccumulator noise;
@@ -267,7 +294,7 @@ GradcheckReport run_gradcheck(Graph& graph, Expr output, const TensorView* seed,
         double x0 = original[k], h = step_for(x0, options.eps);
         double reached = 0;
         auto evaluate = [&](double t, Tensor& into) {
-          write_leaf(graph, leaf, [&](TensorView& value) {
+          write_leaf(graph, leaf, [&](const TensorView& value) {
             value[k] = x0 + t * h;
             reached = (value[k] - x0) / h;
           });
@@ -276,7 +303,7 @@ GradcheckReport run_gradcheck(Graph& graph, Expr output, const TensorView* seed,
         };
         bool kink = false;
         NumericDerivative d = derivative_along(evaluate, seed_gradient, plus, minus, crossed, &kink, evaluation_noise);
-        write_leaf(graph, leaf, [&](TensorView& value) { value[k] = x0; });
+        write_leaf(graph, leaf, [&](const TensorView& value) { value[k] = x0; });
         analytic_values.push_back(gradient[k]);
         numeric.push_back({d.value / h, d.error / h});
         skipped.push_back(kink ? 1 : 0);
@@ -291,7 +318,7 @@ GradcheckReport run_gradcheck(Graph& graph, Expr output, const TensorView* seed,
         for (std::int64_t k = 0; k < w.size(); ++k) w[k] = w[k] / largest * step_for(original[k], options.eps);
         analytic_values.push_back(dot(gradient, w));
         auto evaluate = [&](double t, Tensor& into) {
-          write_leaf(graph, leaf, [&](TensorView& value) {
+          write_leaf(graph, leaf, [&](const TensorView& value) {
             for (std::int64_t k = 0; k < w.size(); ++k) value[k] = original[k] + t * w[k];
           });
           into.copy_from(graph.forward(output));
@@ -299,7 +326,7 @@ GradcheckReport run_gradcheck(Graph& graph, Expr output, const TensorView* seed,
         };
         bool kink = false;
         numeric.push_back(derivative_along(evaluate, seed_gradient, plus, minus, crossed, &kink, evaluation_noise));
-        write_leaf(graph, leaf, [&](TensorView& value) { value.copy_from(original); });
+        write_leaf(graph, leaf, [&](const TensorView& value) { value.copy_from(original); });
         skipped.push_back(kink ? 1 : 0);
         if (!kink) network.add(analytic_values.back(), numeric.back());
       }
@@ -313,6 +340,82 @@ GradcheckReport run_gradcheck(Graph& graph, Expr output, const TensorView* seed,
   }
   report.network = network.result(options);
   return report;
+}
+
+// A float32 graph: checked through its float64 copy, then its own float32
+// backward compared with the copy's, leaf by leaf, in float32 roundings.
+GradcheckReport check_through_float64_copy(Graph& graph, Expr output, const TensorView* seed, std::vector<Expr> wrt,
+                                           bool all_leaves, const GradcheckOptions& options) {
+  validate(options);
+  graph.forward(output);  // leaf values and shapes current before they are copied
+  std::unique_ptr<Float64Copy> copy = float64_copy(graph, output);
+  std::vector<Expr> copied_wrt;
+  for (Expr leaf : wrt) {
+    if (!leaf.valid() || &leaf.graph() != &graph) {
+      throw Error("gradcheck: a leaf to check is an empty Expr or belongs to another graph");
+    }
+    if (copy->id_of[std::size_t(leaf.id())] < 0) {
+      throw Error(fmt::format("gradcheck: leaf \"{}\" does not reach output \"{}\": its gradient is zero by "
+                              "construction; check only the leaves the output depends on",
+                              leaf.name(), output.name()));
+    }
+    copied_wrt.push_back(copy->copy_of(leaf));
+  }
+  Expr copied_output = copy->copy_of(output);
+  std::optional<Tensor> seed64;
+  if (seed != nullptr) seed64 = Tensor::from(*seed).to(DType::float64);
+  std::optional<TensorView> seed64_view;
+  if (seed64) seed64_view = *seed64;
+  GradcheckReport report = check_float64_graph(copy->graph, copied_output, seed64_view ? &*seed64_view : nullptr,
+                                               std::move(copied_wrt), all_leaves, options);
+  report.dtype = DType::float32;
+
+  std::vector<Expr> leaves;
+  for (const LeafCheck& leaf : report.leaves) leaves.push_back(graph.find(leaf.name));
+  GraphRestorer restorer(graph, output);
+  for (Expr leaf : leaves) {
+    restorer.save_flag(leaf);
+    graph.set_requires_grad(leaf, true);
+    copy->graph.set_requires_grad(copy->copy_of(leaf), true);
+  }
+  const Node& out = graph.node(output);
+  Tensor own_seed = seed != nullptr ? Tensor::from(*seed).to(out.dtype()) : Tensor(out.shape(), 1.0, out.dtype());
+  Tensor copy_seed = seed64 ? *seed64 : Tensor(out.shape(), 1.0);
+  graph.forward(output);
+  graph.backward(output, own_seed);
+  copy->graph.forward(copied_output);
+  copy->graph.backward(copied_output, copy_seed);
+  const double float32_epsilon = std::numeric_limits<float>::epsilon();
+  for (Expr leaf : leaves) {
+    const TensorView& own = leaf.grad();
+    const TensorView& reference = copy->copy_of(leaf).grad();
+    double difference_squared = 0, reference_squared = 0;
+    Float32Comparison comparison;
+    comparison.name = leaf.name();
+    for (std::int64_t k = 0; k < own.size(); ++k) {
+      double difference = own.get(k) - reference.get(k);
+      difference_squared += difference * difference;
+      reference_squared += reference.get(k) * reference.get(k);
+      comparison.max_abs_difference = std::max(comparison.max_abs_difference, std::abs(difference));
+    }
+    comparison.roundings = reference_squared > 0
+                               ? std::sqrt(difference_squared) / (float32_epsilon * std::sqrt(reference_squared))
+                               : (difference_squared == 0 ? 0.0 : std::numeric_limits<double>::infinity());
+    comparison.passed = comparison.roundings <= options.float32_roundings;
+    report.float32.push_back(std::move(comparison));
+  }
+  return report;
+}
+
+GradcheckReport run_gradcheck(Graph& graph, Expr output, const TensorView* seed, std::vector<Expr> wrt,
+                              bool all_leaves, const GradcheckOptions& options) {
+  if (!output.valid() || &output.graph() != &graph) {
+    throw Error("gradcheck: the output is an empty Expr or belongs to another graph");
+  }
+  if (needs_float64_copy(graph, output)) {
+    return check_through_float64_copy(graph, output, seed, std::move(wrt), all_leaves, options);
+  }
+  return check_float64_graph(graph, output, seed, std::move(wrt), all_leaves, options);
 }
 
 }  // namespace

@@ -55,6 +55,17 @@ std::vector<std::int64_t> dims(const Shape& shape) { return {shape.dims().begin(
 // JSON has no infinity: an infinite figure (a non-finite gradient) is null.
 nlohmann::json number(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(); }
 
+nlohmann::json float32_json(const std::vector<Float32Comparison>& leaves) {
+  nlohmann::json result = nlohmann::json::array();
+  for (const Float32Comparison& leaf : leaves) {
+    result.push_back({{"name", leaf.name},
+                      {"roundings", leaf.roundings},
+                      {"max_abs_difference", leaf.max_abs_difference},
+                      {"passed", leaf.passed}});
+  }
+  return result;
+}
+
 }  // namespace
 
 std::string describe(const NodeCheck& check) {
@@ -67,6 +78,9 @@ bool GradcheckReport::passed() const {
   }
   for (const auto& node : nodes) {
     if (!node.result.passed) return false;
+  }
+  for (const auto& leaf : float32) {
+    if (!leaf.passed) return false;
   }
   return network.passed;
 }
@@ -102,6 +116,15 @@ std::string GradcheckReport::to_string() const {
         network.passed ? (network.difference < options.threshold ? "below the threshold" : "within the numerics' error")
                        : "FAILED",
         network.error_estimate);
+  }
+  if (dtype != DType::float64) {
+    text += fmt::format("  {} graph, checked through its float64 copy; its own backward against the copy's "
+                        "(within {:g} float32 roundings):\n",
+                        dagrad::to_string(dtype), options.float32_roundings);
+    for (const Float32Comparison& leaf : float32) {
+      text += fmt::format("    {:6} leaf \"{}\": {:.3g} float32 roundings (max abs difference {:.3g})\n",
+                          leaf.passed ? "ok" : "FAILED", leaf.name, leaf.roundings, leaf.max_abs_difference);
+    }
   }
   auto failing = failing_nodes();
   if (!failing.empty()) {
@@ -169,7 +192,8 @@ std::string GradcheckReport::to_json() const {
         {"fast", options.fast},
         {"projections", options.projections},
         {"seed", options.seed},
-        {"check_nodes", options.check_nodes}}},
+        {"check_nodes", options.check_nodes},
+        {"float32_roundings", options.float32_roundings}}},
       {"difference", number(network.difference)},
       {"network",
        {{"difference", number(network.difference)},
@@ -180,6 +204,8 @@ std::string GradcheckReport::to_json() const {
         {"elements", network.elements},
         {"passed", network.passed}}},
       {"vacuous_checks", vacuous_checks()},
+      {"dtype", dagrad::to_string(dtype)},
+      {"float32", float32_json(float32)},
       {"leaves", std::move(leaves_json)},
       {"nodes", std::move(nodes_json)},
       {"failing_nodes", std::move(failing)}};

@@ -25,7 +25,8 @@ std::string format_attr(const AttrValue& value) {
 }
 
 bool same_bits(const TensorView& a, const TensorView& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), std::size_t(a.size()) * sizeof(double)) == 0;
+  return a.size() == b.size() && a.dtype() == b.dtype() &&
+         std::memcmp(a.raw(), b.raw(), std::size_t(a.size()) * size_of(a.dtype())) == 0;
 }
 
 // What a mutant did over all its calls, shared with the mutant_check_op
@@ -45,7 +46,9 @@ class MutantOp final : public Op {
       : inner_(std::move(inner)), mutation_(mutation), log_(std::move(log)) {}
 
   std::string_view name() const override { return inner_->name(); }
+  int arity() const override { return inner_->arity(); }
   Shape infer_shape(std::span<const Shape> inputs) const override { return inner_->infer_shape(inputs); }
+  DType infer_dtype(std::span<const DType> inputs) const override { return inner_->infer_dtype(inputs); }
   void forward(std::span<const TensorView> inputs, TensorView output) override { inner_->forward(inputs, output); }
   Attrs attrs() const override { return inner_->attrs(); }
   std::string label() const override { return inner_->label(); }
@@ -55,6 +58,8 @@ class MutantOp final : public Op {
     return inner_->kink_offset(inputs, element);
   }
 
+  // Values go through get/set, so a mutant works at any dtype (it is
+  // slow, and only the checker runs it).
   void backward(std::span<const TensorView> inputs, const TensorView& output, const TensorView& output_grad,
                 std::span<GradientSlot> slots) override {
     const std::size_t count = slots.size();
@@ -62,15 +67,20 @@ class MutantOp final : public Op {
     std::vector<GradientSlot> scratch;
     std::vector<int> differentiable;
     for (std::size_t i = 0; i < count; ++i) {
-      real.emplace_back(inputs[i].shape());
+      real.emplace_back(inputs[i].shape(), inputs[i].dtype());
       bool takes_gradient = inner_->differentiable(int(i));
       if (takes_gradient) differentiable.push_back(int(i));
-      scratch.push_back({real[i], takes_gradient, false});
+      scratch.push_back({real[i].view(), takes_gradient, false});
     }
     inner_->backward(inputs, output, output_grad, scratch);
     log_->most_differentiable = std::max(log_->most_differentiable, differentiable.size());
 
-    std::vector<Tensor> value = real;
+    // The mutated values, in float64 (every float32 value is one).
+    std::vector<std::vector<double>> value(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      for (std::int64_t k = 0; k < real[i].size(); ++k) value[i].push_back(real[i].get(k));
+    }
+    const std::vector<std::vector<double>> correct_value = value;
     std::vector<char> write(count), accumulate(count);
     for (std::size_t i = 0; i < count; ++i) {
       write[i] = slots[i].needed;
@@ -78,26 +88,25 @@ class MutantOp final : public Op {
     }
     switch (mutation_) {
       case Mutation::scaled:
-        for (Tensor& t : value) for (double& v : t) v *= 1.001;
+        for (auto& t : value) for (double& v : t) v *= 1.001;
         break;
       case Mutation::sign_flipped:
-        for (Tensor& t : value) for (double& v : t) v = -v;
+        for (auto& t : value) for (double& v : t) v = -v;
         break;
       case Mutation::zeroed:
-        for (Tensor& t : value) t.fill(0);
+        for (auto& t : value) for (double& v : t) v = 0;
         break;
       case Mutation::one_element_off:
-        for (Tensor& t : value) {
-          if (t.size() > 0) t[t.size() / 2] += 1e-4;
+        for (auto& t : value) {
+          if (!t.empty()) t[t.size() / 2] += 1e-4;
         }
         break;
       case Mutation::slots_swapped:
         if (differentiable.size() >= 2) {
           std::size_t a = std::size_t(differentiable[0]), b = std::size_t(differentiable[1]);
-          if (real[a].size() == real[b].size()) {
+          if (value[a].size() == value[b].size()) {
             log_->applicable = true;
-            value[a].copy_from(real[b]);
-            value[b].copy_from(real[a]);
+            std::swap(value[a], value[b]);
           }
         }
         break;
@@ -115,27 +124,24 @@ class MutantOp final : public Op {
     }
 
     for (std::size_t i = 0; i < count; ++i) {
-      TensorView& grad = slots[i].grad;
+      const TensorView& grad = slots[i].grad;
       // An unneeded slot may have no storage in the engine: a mutant writes
       // only where a slot of the input's size exists.
-      bool has_storage = grad.data() != nullptr && grad.size() == real[i].size();
+      bool has_storage = grad.raw() != nullptr && grad.size() == real[i].size();
       if (!has_storage) continue;
       Tensor before = Tensor::from(grad);
       Tensor correct = Tensor::from(grad), mutated = Tensor::from(grad);
-      if (slots[i].needed) {
-        for (std::int64_t k = 0; k < correct.size(); ++k) {
-          correct[k] = slots[i].accumulate ? before[k] + real[i][k] : real[i][k];
+      for (std::int64_t k = 0; k < grad.size(); ++k) {
+        if (slots[i].needed) {
+          correct.set(k, slots[i].accumulate ? before.get(k) + correct_value[i][std::size_t(k)]
+                                             : correct_value[i][std::size_t(k)]);
         }
-      }
-      if (write[i]) {
-        for (std::int64_t k = 0; k < mutated.size(); ++k) {
-          mutated[k] = accumulate[i] ? before[k] + value[i][k] : value[i][k];
+        if (write[i]) {
+          mutated.set(k, accumulate[i] ? before.get(k) + value[i][std::size_t(k)] : value[i][std::size_t(k)]);
         }
       }
       if (!same_bits(correct, mutated)) log_->changed_anything = true;
-      if (write[i]) {
-        for (std::int64_t k = 0; k < mutated.size(); ++k) grad[k] = mutated[k];
-      }
+      if (write[i]) grad.copy_from(mutated);
     }
   }
 
@@ -174,7 +180,7 @@ OpExampleCheck gradcheck_op_example(std::unique_ptr<Op> op, const OpExample& exa
       inputs.push_back(graph.constant(example.inputs[i], name));
     }
   }
-  Expr output = graph.add(std::move(op), inputs, result.op);
+  Expr output = graph.add_op(std::move(op), inputs, result.op);
   // A random seed gradient makes every output element matter (with ones,
   // softmax's gradient would be zero whatever its backward did).
   Rng rng(options.seed);

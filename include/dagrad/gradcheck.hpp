@@ -54,6 +54,11 @@ struct GradcheckOptions {
   // Check each node's backward on its own as well (per-node localization
   // and the op contract).
   bool check_nodes = true;
+  // float32 graphs are checked through a float64 copy (same ops, leaves
+  // converted); each leaf's float32 gradient must then lie within this many
+  // float32 roundings of the float64 one: ||g32 - g64|| <= float32_roundings
+  // * 2^-23 * ||g64|| (1000: a relative 1.2e-4).
+  double float32_roundings = 1000;
 };
 
 // The check of one leaf's gradient (end to end), or of one input of one
@@ -120,8 +125,22 @@ struct NetworkDifference {
   bool passed = true;  // difference < threshold, or within the error estimate (or atol)
 };
 
+// A float32 graph's own backward against its float64 copy's, for one leaf.
+struct Float32Comparison {
+  std::string name;  // the leaf
+  // ||g32 - g64|| / (2^-23 ||g64||): the distance in float32 roundings.
+  double roundings = 0;
+  double max_abs_difference = 0;
+  bool passed = true;
+};
+
 struct GradcheckReport {
   std::string output;             // the output node's name
+  // The graph's dtype: a float32 graph is checked through a float64 copy
+  // (leaves, nodes and network figures are the copy's) and `float32` holds
+  // its own backward against the copy's, leaf by leaf.
+  DType dtype = DType::float64;
+  std::vector<Float32Comparison> float32;
   GradcheckOptions options;       // as used
   std::vector<LeafCheck> leaves;  // one per checked leaf
   std::vector<NodeCheck> nodes;   // every node input checked, in topological order

@@ -17,6 +17,7 @@ class Breaching final : public Op {
  public:
   Breaching(Breach breach, bool labels) : breach_(breach), labels_(labels) {}
   std::string_view name() const override { return "test_breaching"; }
+  int arity() const override { return 2; }
   Shape infer_shape(std::span<const Shape> inputs) const override { return inputs[0]; }
   bool differentiable(int input) const override { return input == 0 || !labels_; }
   void forward(std::span<const TensorView> in, TensorView out) override {
@@ -75,7 +76,7 @@ TEST(Contract, EveryViolationIsAFailureNamingOpNodeAndSlot) {
     Graph g;
     Expr a = g.input("a", normal({2, 3}, 1), true);
     Expr b = g.input("b", normal({2, 3}, 2), true);
-    Expr y = g.add(std::make_unique<Breaching>(expected.breach, expected.labels), {a, b}, "broken");
+    Expr y = g.add_op(std::make_unique<Breaching>(expected.breach, expected.labels), {a, b}, "broken");
     Expr loss = sum(y, "loss");
     GradcheckReport report = gradcheck(g, loss);  // must not crash or throw
     EXPECT_FALSE(report.passed());
@@ -95,7 +96,7 @@ TEST(Contract, ABackwardThatCouldCorruptMemoryIsNeverRunInTheGraph) {
   Graph g;
   Expr a = g.input("a", normal({4}, 3), true);
   Expr b = g.input("b", normal({4}, 4), true);
-  Expr loss = sum(g.add(std::make_unique<Breaching>(Breach::past_the_end, false), {a, b}, "broken"));
+  Expr loss = sum(g.add_op(std::make_unique<Breaching>(Breach::past_the_end, false), {a, b}, "broken"));
   GradcheckReport report = gradcheck(g, loss);
   ASSERT_EQ(report.leaves.size(), 2u);
   for (const LeafCheck& leaf : report.leaves) {
@@ -114,7 +115,7 @@ TEST(Contract, AnOpThatKeepsTheContractPassesEveryConfiguration) {
     Graph g;
     Expr a = g.input("a", normal({2, 3}, 5), true);
     Expr b = g.input("b", normal({2, 3}, 6), true);
-    Expr loss = sum(g.add(std::make_unique<Breaching>(Breach(-1), labels), {a, b}, "fine"));
+    Expr loss = sum(g.add_op(std::make_unique<Breaching>(Breach(-1), labels), {a, b}, "fine"));
     Expr only_a[] = {a};
     GradcheckReport report = labels ? gradcheck(g, loss, only_a) : gradcheck(g, loss);
     EXPECT_TRUE(report.passed()) << report.to_string();

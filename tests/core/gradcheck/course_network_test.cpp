@@ -22,6 +22,7 @@ class Dense final : public Op {
  public:
   explicit Dense(double dw_factor = 1, double db_factor = 1) : dw_factor_(dw_factor), db_factor_(db_factor) {}
   std::string_view name() const override { return "dense"; }
+  int arity() const override { return 3; }
   Shape infer_shape(std::span<const Shape> in) const override {
     if (in.size() != 3 || in[0].rank() != 2 || in[1].rank() != 2 || in[0].dims()[1] != in[1].dims()[0] ||
         in[2] != Shape{in[0].dims()[0], 1}) {
@@ -108,7 +109,7 @@ void build(CourseNetwork& net, bool builtin, bool planted_bugs) {
     } else {
       double dw_factor = planted_bugs && layer == 2 ? 2.0 : 1.0;
       double db_factor = planted_bugs && layer == 1 ? 4.0 : 1.0;
-      z = g.add(std::make_unique<Dense>(dw_factor, db_factor), {w, a, b}, "Z");
+      z = g.add_op(std::make_unique<Dense>(dw_factor, db_factor), {w, a, b}, "Z");
     }
     a = layer < 3 ? relu(z, "A") : sigmoid(z, "A");
   }

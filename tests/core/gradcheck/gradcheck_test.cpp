@@ -19,6 +19,7 @@ class Scale final : public Op {
   Scale(double factor, double backward_factor, std::int64_t wrong_element = -1, double error = 0)
       : factor_(factor), backward_factor_(backward_factor), wrong_element_(wrong_element), error_(error) {}
   std::string_view name() const override { return "test_scale"; }
+  int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override { return inputs[0]; }
   void forward(std::span<const TensorView> inputs, TensorView output) override {
     for (std::int64_t k = 0; k < output.size(); ++k) output[k] = factor_ * inputs[0][k];
@@ -38,7 +39,7 @@ class Scale final : public Op {
 };
 
 Expr scale(Expr x, double factor, double backward_factor, std::string name = {}) {
-  return x.graph().add(std::make_unique<Scale>(factor, backward_factor), {x}, std::move(name));
+  return x.graph().add_op(std::make_unique<Scale>(factor, backward_factor), {x}, std::move(name));
 }
 
 // y = max(x, 0) with a declared kink at 0; backward multiplies by `slope`
@@ -47,6 +48,7 @@ class Relu final : public Op {
  public:
   explicit Relu(double slope = 1) : slope_(slope) {}
   std::string_view name() const override { return "test_relu"; }
+  int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override { return inputs[0]; }
   void forward(std::span<const TensorView> inputs, TensorView output) override {
     for (std::int64_t k = 0; k < output.size(); ++k) output[k] = std::max(inputs[0][k], 0.0);
@@ -71,6 +73,7 @@ class Relu final : public Op {
 class TimesLabel final : public Op {
  public:
   std::string_view name() const override { return "test_times_label"; }
+  int arity() const override { return 2; }
   Shape infer_shape(std::span<const Shape> inputs) const override { return inputs[0]; }
   void forward(std::span<const TensorView> inputs, TensorView output) override {
     for (std::int64_t k = 0; k < output.size(); ++k) output[k] = inputs[0][k] * inputs[1][k];
@@ -91,6 +94,7 @@ class BrokenContract final : public Op {
  public:
   explicit BrokenContract(int mode) : mode_(mode) {}
   std::string_view name() const override { return "test_broken_contract"; }
+  int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override { return inputs[0]; }
   void forward(std::span<const TensorView> inputs, TensorView output) override { output.copy_from(inputs[0]); }
   void backward(std::span<const TensorView>, const TensorView&, const TensorView& dy,
@@ -183,7 +187,7 @@ TEST(Gradcheck, WorstElementHasItsMultiDimensionalIndexAndValues) {
   Graph g;
   Expr x = g.input("x", normal({2, 3, 4}, 5), true);
   // Flat element 17 of (2, 3, 4) is [1, 1, 1].
-  Expr y = g.add(std::make_unique<Scale>(1.0, 1.0, 17, 0.25), {x}, "off_by_a_quarter");
+  Expr y = g.add_op(std::make_unique<Scale>(1.0, 1.0, 17, 0.25), {x}, "off_by_a_quarter");
   Expr loss = l2(y, g.constant(Tensor(Shape{2, 3, 4}, 0.0)));
   GradcheckReport report = gradcheck(g, loss);
   EXPECT_FALSE(report.passed());
@@ -256,7 +260,7 @@ TEST(Gradcheck, KinksAreSkippedAndCountedNotFailed) {
 TEST(Gradcheck, AWrongBackwardIsCaughtAwayFromTheKinks) {
   Graph g;
   Expr x = g.input("x", Tensor{0.0, 1e-7, 0.7, -0.3, 1.2}, true);
-  Expr r = g.add(std::make_unique<Relu>(0.98), {x}, "relu");
+  Expr r = g.add_op(std::make_unique<Relu>(0.98), {x}, "relu");
   Expr loss = l2(r, g.constant(Tensor(Shape{5}, -1.0)));
   GradcheckReport report = gradcheck(g, loss);
   EXPECT_FALSE(report.passed());
@@ -269,7 +273,7 @@ TEST(Gradcheck, AWrongBackwardIsCaughtAwayFromTheKinks) {
   // The same op with a correct backward passes on the same values.
   Graph h;
   Expr x2 = h.input("x", Tensor{0.0, 1e-7, 0.7, -0.3, 1.2}, true);
-  Expr loss2 = l2(h.add(std::make_unique<Relu>(1.0), {x2}), h.constant(Tensor(Shape{5}, -1.0)));
+  Expr loss2 = l2(h.add_op(std::make_unique<Relu>(1.0), {x2}), h.constant(Tensor(Shape{5}, -1.0)));
   EXPECT_GRADIENTS_OK(h, loss2, {x2});
 }
 
@@ -316,7 +320,7 @@ TEST(Gradcheck, FastModeComparesProjectionsAndCatchesAWrongBackward) {
   {
     Graph g;
     Expr x = g.input("x", normal({40, 30}, 9), true);
-    Expr y = g.add(std::make_unique<Scale>(1.0, 1.0, 611, 0.05), {x}, "one_wrong_element");
+    Expr y = g.add_op(std::make_unique<Scale>(1.0, 1.0, 611, 0.05), {x}, "one_wrong_element");
     Expr loss = l2(softmax(y), g.constant(Tensor(Shape{40, 30}, 0.1)));
     GradcheckReport report = gradcheck(g, loss, fast);
     EXPECT_FALSE(report.passed());
@@ -370,7 +374,7 @@ TEST(Gradcheck, ChecksBothModesOfTheBackwardContract) {
   for (int mode : {0, 1}) {
     Graph g;
     Expr x = g.input("x", normal({3}, 13), true);
-    Expr y = g.add(std::make_unique<BrokenContract>(mode), {x}, "broken");
+    Expr y = g.add_op(std::make_unique<BrokenContract>(mode), {x}, "broken");
     Expr loss = l2(y, g.constant(Tensor(Shape{3}, 0.0)));
     GradcheckReport report = gradcheck(g, loss);
     ASSERT_EQ(report.failing_nodes().size(), 1u) << report.to_string();
@@ -388,7 +392,7 @@ TEST(Gradcheck, NonDifferentiableInputsAreNotChecked) {
   Graph g;
   Expr a = g.input("a", normal({4}, 14), true);
   Expr labels = g.input("labels", Tensor{0, 1, 2, 1}, true);
-  Expr y = g.add(std::make_unique<TimesLabel>(), {a, labels}, "times");
+  Expr y = g.add_op(std::make_unique<TimesLabel>(), {a, labels}, "times");
   Expr loss = l2(y, g.constant(Tensor(Shape{4}, 0.0)));
   GradcheckReport report = gradcheck(g, loss);
   EXPECT_TRUE(report.passed()) << report.to_string();

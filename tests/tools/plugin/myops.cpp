@@ -9,6 +9,7 @@ using namespace dagrad;
 class MyCube final : public Op {
  public:
   std::string_view name() const override { return "my_cube"; }
+  int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
     if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
     return inputs[0];
@@ -29,6 +30,7 @@ class MyCube final : public Op {
 class MySquareWrong final : public Op {
  public:
   std::string_view name() const override { return "my_square_wrong"; }
+  int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
     if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
     return inputs[0];
