@@ -40,6 +40,18 @@ class NormalizeRows final : public UnaryOp<NormalizeRows> {
       return (dy.row(r) - y.row(r) * along) * T(1.0 / std::max(norms_(r), min_norm));
     });
   }
+  // The clamp max(||x||, 1e-12) is a kink of every element of a row at
+  // ||row|| = 1e-12; an element's offset from it is its row's norm minus
+  // 1e-12 (moving an element by h moves the norm by at most |h|).
+  bool has_kinks() const override { return true; }
+  double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
+    const TensorView& x = inputs[0];
+    std::int64_t row_length = x.rank() == 0 ? 1 : x.shape().dims().back();
+    std::int64_t start = row_length == 0 ? 0 : element / row_length * row_length;
+    double squares = 0;
+    for (std::int64_t k = start; k < start + row_length; ++k) squares += x.get(k) * x.get(k);
+    return std::sqrt(squares) - min_norm;
+  }
 
  private:
   Eigen::ArrayXd norms_;

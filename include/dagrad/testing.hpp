@@ -5,6 +5,7 @@
 //   EXPECT_GRADIENTS_OK(graph, loss);                   // every input and parameter
 //   ASSERT_GRADIENTS_OK(graph, loss, {W}, options);     // with GradcheckOptions
 //   EXPECT_OP_GRADIENTS_OK("softmax");                  // a registered op at all its examples
+//   EXPECT_OP_MUTANTS_KILLED("my_op");                  // the checker catches every broken backward of it
 //
 // On failure the whole report is printed: the leaves' errors, and every node
 // whose backward disagrees with finite differences, earliest first.
@@ -57,6 +58,16 @@ inline ::testing::AssertionResult op_gradients_ok(std::string_view op_name, cons
                                        << " examples fail the gradient check" << failures;
 }
 
+// Every mutant of the op's backward (see Mutation) that changes what it
+// writes must fail one of its examples, and the real op must pass them all.
+inline ::testing::AssertionResult op_mutants_killed(std::string_view op_name, const GradcheckOptions& options = {}) {
+  OpMutantReport report = mutant_check_op(op_name, options);
+  if (report.kill_rate() == 1.0 && report.correct_failures.empty()) {
+    return ::testing::AssertionSuccess() << to_string(report);
+  }
+  return ::testing::AssertionFailure() << to_string(report);
+}
+
 }  // namespace dagrad::test
 
 // EXPECT_GRADIENTS_OK(graph, output [, {leaves...}] [, options])
@@ -65,3 +76,5 @@ inline ::testing::AssertionResult op_gradients_ok(std::string_view op_name, cons
 // EXPECT_OP_GRADIENTS_OK("op_name" [, options])
 #define EXPECT_OP_GRADIENTS_OK(...) EXPECT_TRUE(::dagrad::test::op_gradients_ok(__VA_ARGS__))
 #define ASSERT_OP_GRADIENTS_OK(...) ASSERT_TRUE(::dagrad::test::op_gradients_ok(__VA_ARGS__))
+// EXPECT_OP_MUTANTS_KILLED("op_name" [, options])
+#define EXPECT_OP_MUTANTS_KILLED(...) EXPECT_TRUE(::dagrad::test::op_mutants_killed(__VA_ARGS__))

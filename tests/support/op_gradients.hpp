@@ -15,7 +15,7 @@ namespace dagrad::testing_support {
 inline void expect_op_gradients(const std::string& op_name, std::uint64_t seed = 7, double tolerance = 1e-7) {
   GradcheckOptions options;
   options.seed = seed;
-  options.max_relative_difference = tolerance;
+  options.threshold = tolerance;
   EXPECT_OP_GRADIENTS_OK(op_name, options);
 }
 

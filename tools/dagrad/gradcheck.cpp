@@ -5,6 +5,8 @@
 //   dagrad gradcheck --json r.json --junit r.xml   reports for CI
 //   dagrad gradcheck model.json           a graph file, end to end and node by node
 //   dagrad gradcheck model.json --dot failures.svg   ... with failing nodes drawn red
+//   dagrad gradcheck --eps 1e-7 --threshold 2e-7      the pass rule's settings (echoed in every report)
+//   dagrad gradcheck --mutants [--op relu]  the checker's self-test: kill rate per op
 //
 // Exit status: 0 all checks pass, 1 any fails, 2 bad usage (unknown flag or
 // op, unreadable file, bad options).
@@ -51,13 +53,23 @@ double max_relative_difference(const GradcheckReport& report) {
 std::string one_line_failure(const GradcheckReport& report) {
   auto failing = report.failing_nodes();
   if (!failing.empty()) {
-    return fmt::format("wrong backward in node \"{}\" (op {}), input {}", failing[0]->name, failing[0]->op,
-                       failing[0]->input_index);
+    return fmt::format("wrong backward in {}", describe(*failing[0]));
   }
   for (const auto& leaf : report.leaves) {
     if (!leaf.result.passed) return fmt::format("gradient of leaf \"{}\" disagrees with finite differences", leaf.name);
   }
   return "passed";
+}
+
+std::string settings_line(const GradcheckOptions& o) {
+  return fmt::format("eps {:g}, atol {:g}, rtol {:g}, threshold {:g}{}, seed {}", o.eps, o.atol,
+                     o.rtol, o.threshold, o.fast ? fmt::format(", fast mode ({} projections)", o.projections) : "",
+                     o.seed);
+}
+
+nlohmann::json settings_json(const GradcheckOptions& o) {
+  return {{"eps", o.eps}, {"atol", o.atol},         {"rtol", o.rtol}, {"threshold", o.threshold},
+          {"fast", o.fast}, {"projections", o.projections}, {"seed", o.seed}};
 }
 
 void print_table(const std::vector<CheckRow>& rows) {
@@ -75,7 +87,7 @@ void print_table(const std::vector<CheckRow>& rows) {
   }
 }
 
-std::string json_report(const std::vector<CheckRow>& rows, std::uint64_t seed, std::string_view source) {
+std::string json_report(const std::vector<CheckRow>& rows, const GradcheckOptions& options, std::string_view source) {
   nlohmann::json results = nlohmann::json::array();
   int failed = 0;
   for (const CheckRow& row : rows) {
@@ -86,11 +98,13 @@ std::string json_report(const std::vector<CheckRow>& rows, std::uint64_t seed, s
                        {"seconds", row.seconds},
                        {"max_rel_error", max_rel_error(row.report)},
                        {"relative_difference", max_relative_difference(row.report)},
+                       {"difference", row.report.network.difference},
                        {"report", nlohmann::json::parse(row.report.to_json())}});
   }
   nlohmann::json json = {{"tool", "dagrad gradcheck"},
                          {"source", source},
-                         {"seed", seed},
+                         {"seed", options.seed},
+                         {"settings", settings_json(options)},
                          {"passed", failed == 0},
                          {"checks", rows.size()},
                          {"failed", failed},
@@ -119,7 +133,7 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
-std::string junit_report(const std::vector<CheckRow>& rows) {
+std::string junit_report(const std::vector<CheckRow>& rows, const GradcheckOptions& options) {
   int failed = 0;
   double total = 0;
   for (const CheckRow& row : rows) {
@@ -131,6 +145,12 @@ std::string junit_report(const std::vector<CheckRow>& rows) {
                      rows.size(), failed, total);
   xml += fmt::format("  <testsuite name=\"gradcheck\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{:.6f}\">\n",
                      rows.size(), failed, total);
+  xml += "    <properties>\n";
+  const nlohmann::json settings = settings_json(options);  // items() does not keep a temporary alive
+  for (const auto& [key, value] : settings.items()) {
+    xml += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", key, xml_escape(value.dump()));
+  }
+  xml += "    </properties>\n";
   for (const CheckRow& row : rows) {
     xml += fmt::format("    <testcase classname=\"gradcheck.{}\" name=\"{}\" time=\"{:.6f}\"", xml_escape(row.op),
                        xml_escape(fmt::format("{} {}", row.op, row.shape)), row.seconds);
@@ -149,8 +169,10 @@ struct Settings {
   std::string graph_file;
   std::vector<std::string> ops;
   std::string json_path, junit_path, dot_path;
+  GradcheckOptions defaults;
   std::uint64_t seed = 0;
-  double eps = 1e-6;
+  double eps = defaults.eps, atol = defaults.atol, rtol = defaults.rtol, threshold = defaults.threshold;
+  bool mutants = false;
   bool fast = false;
   int projections = 8;
   bool verbose = false;
@@ -228,18 +250,70 @@ std::vector<CheckRow> check_graph_file(const Settings& settings, const Gradcheck
   return rows;
 }
 
+// `--mutants`: one line per op, the surviving mutants spelled out.
+int run_mutants(const Settings& settings, const GradcheckOptions& options) {
+  std::vector<std::string> names = settings.ops.empty() ? OpRegistry::global().names() : settings.ops;
+  for (const std::string& name : names) OpRegistry::global().find(name);
+  fmt::print("{}\n", settings_line(options));
+  nlohmann::json ops = nlohmann::json::array();
+  int survivors = 0, false_alarms = 0, killed = 0, counted = 0;
+  for (const std::string& name : names) {
+    OpMutantReport report = mutant_check_op(name, options);
+    fmt::print("{}\n", to_string(report));
+    survivors += report.counted() - report.killed();
+    false_alarms += int(report.correct_failures.size());
+    killed += report.killed();
+    counted += report.counted();
+    nlohmann::json mutants = nlohmann::json::array();
+    for (const MutantResult& m : report.mutants) {
+      mutants.push_back({{"mutation", std::string(to_string(m.mutation))},
+                         {"killed", m.killed()},
+                         {"equivalent", m.equivalent()},
+                         {"examples", m.examples},
+                         {"examples_failed", m.examples_failed},
+                         {"explanation", m.explanation}});
+    }
+    ops.push_back({{"op", report.op},
+                   {"kill_rate", report.kill_rate()},
+                   {"killed", report.killed()},
+                   {"counted", report.counted()},
+                   {"examples", report.examples},
+                   {"vacuous_examples", report.vacuous_examples},
+                   {"false_alarms", report.correct_failures},
+                   {"mutants", std::move(mutants)}});
+  }
+  if (!settings.json_path.empty()) {
+    nlohmann::json json = {{"tool", "dagrad gradcheck --mutants"},
+                           {"settings", settings_json(options)},
+                           {"passed", survivors == 0 && false_alarms == 0},
+                           {"killed", killed},
+                           {"counted", counted},
+                           {"ops", std::move(ops)}};
+    write_file_atomically(settings.json_path, json.dump(2) + "\n");
+  }
+  fmt::print("\n{} of {} mutants killed over {} ops ({}){}\n", killed, counted, names.size(), settings_line(options),
+             false_alarms > 0 ? fmt::format("; {} FALSE ALARMS on the real ops", false_alarms) : "");
+  return survivors == 0 && false_alarms == 0 ? exit_ok : exit_failed;
+}
+
 int run_gradcheck(const Settings& settings) {
   GradcheckOptions options;
   options.seed = settings.seed;
   options.eps = settings.eps;
+  options.atol = settings.atol;
+  options.rtol = settings.rtol;
+  options.threshold = settings.threshold;
   options.fast = settings.fast;
   options.projections = settings.projections;
 
+  validate(options);
+  if (settings.mutants) return run_mutants(settings, options);
   auto start = std::chrono::steady_clock::now();
   bool from_file = !settings.graph_file.empty();
   std::vector<CheckRow> rows = from_file ? check_graph_file(settings, options) : check_ops(settings, options);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
+  fmt::print("{}\n", settings_line(options));
   print_table(rows);
   int failed = 0;
   std::vector<std::string> failed_ops;
@@ -256,16 +330,16 @@ int run_gradcheck(const Settings& settings) {
     fmt::print("\n{} {}:\n{}", row.op, row.shape, row.report.to_string());
   }
   std::string source = from_file ? settings.graph_file : std::string("registered ops");
-  if (!settings.json_path.empty()) write_file_atomically(settings.json_path, json_report(rows, settings.seed, source));
-  if (!settings.junit_path.empty()) write_file_atomically(settings.junit_path, junit_report(rows));
+  if (!settings.json_path.empty()) write_file_atomically(settings.json_path, json_report(rows, options, source));
+  if (!settings.junit_path.empty()) write_file_atomically(settings.junit_path, junit_report(rows, options));
 
   if (failed == 0) {
-    fmt::print("\n{} {} passed ({}, seed {}) in {:.0f} ms\n", rows.size(), rows.size() == 1 ? "check" : "checks",
-               source, settings.seed, seconds * 1e3);
+    fmt::print("\n{} {} passed ({}; {}) in {:.0f} ms\n", rows.size(), rows.size() == 1 ? "check" : "checks",
+               source, settings_line(options), seconds * 1e3);
     return exit_ok;
   }
-  fmt::print("\n{} of {} {} FAILED ({}, seed {}): {}\n", failed, rows.size(), rows.size() == 1 ? "check" : "checks",
-             source, settings.seed, fmt::join(failed_ops, from_file ? "; " : ", "));
+  fmt::print("\n{} of {} {} FAILED ({}; {}): {}\n", failed, rows.size(), rows.size() == 1 ? "check" : "checks",
+             source, settings_line(options), fmt::join(failed_ops, from_file ? "; " : ", "));
   return exit_failed;
 }
 
@@ -286,7 +360,20 @@ const CommandRegistration registration{
       app.add_option("--dot", settings->dot_path,
                      "With a graph file: draw it (.dot, .svg, .png, .pdf) with failing nodes marked red")
           ->needs(app.get_option("FILE"));
-      app.add_option("--eps", settings->eps, "Central-difference step")->capture_default_str();
+      app.add_option("--eps", settings->eps,
+                     "Relative step: an element x moves by eps*|x| (eps where x is 0), then eps/2 and eps/4 "
+                     "for Richardson extrapolation")
+          ->capture_default_str();
+      app.add_option("--atol", settings->atol, "Absolute tolerance per element (added to rtol*|numeric| and the "
+                     "numerics' error estimate)")->capture_default_str();
+      app.add_option("--rtol", settings->rtol, "Relative tolerance per element")->capture_default_str();
+      app.add_option("--threshold", settings->threshold,
+                     "The course's difference ||grad - gradapprox|| / (||grad|| + ||gradapprox||) must stay below "
+                     "this (unless within the numerics' error estimate)")
+          ->capture_default_str();
+      app.add_flag("--mutants", settings->mutants,
+                   "Self-test: run each op's examples with its backward broken in 7 ways and report the kill rate")
+          ->excludes(app.get_option("FILE"));
       app.add_flag("--fast", settings->fast, "Compare random projections u^T J v instead of full Jacobians");
       app.add_option("--projections", settings->projections, "Random projections per check in --fast mode")
           ->capture_default_str();

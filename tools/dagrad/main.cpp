@@ -13,6 +13,7 @@
 
 #include "command.hpp"
 #include "dagrad/error.hpp"
+#include "dagrad/plugin.hpp"
 
 namespace dagrad::cli {
 std::vector<Command>& commands() {
@@ -26,6 +27,11 @@ int main(int argc, char** argv) {
   CLI::App app{"dagrad: expression-graph autodiff for small models, graph diagrams and gradient checks", "dagrad"};
   app.require_subcommand(1);
   app.footer("Run `dagrad COMMAND --help` for a command's options.");
+  std::vector<std::string> plugins;
+  app.add_option("--plugin", plugins,
+                 "Load ops from this shared library first (repeatable; also DAGRAD_PLUGINS, colon-separated)")
+      ->type_name("LIBRARY");
+  app.fallthrough();  // --plugin also after the command name
   auto& all = commands();
   std::sort(all.begin(), all.end(), [](const Command& a, const Command& b) { return a.name < b.name; });
   std::vector<std::pair<CLI::App*, std::function<int()>>> runners;
@@ -38,6 +44,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int status = app.exit(e);
     return status == 0 ? exit_ok : exit_usage;
+  }
+  try {
+    dagrad::load_plugins_from_environment();
+    for (const std::string& plugin : plugins) dagrad::load_plugin(plugin);
+  } catch (const dagrad::Error& e) {
+    fmt::print(stderr, "dagrad: error: {}\n", e.what());
+    return exit_usage;
   }
   for (auto& [sub, run] : runners) {
     if (!sub->parsed()) continue;
