@@ -42,7 +42,8 @@ std::string escape_html(std::string_view text) {
   return out;
 }
 
-std::string html_page(const std::string& title, std::string_view kind, const std::string& data_json) {
+std::string html_page(const std::string& title, std::string_view kind, const std::string& data_json,
+                      const std::string& data_elements) {
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n"
       "<style>\n{}</style>\n</head>\n<body class=\"{}\">\n"
@@ -56,8 +57,8 @@ std::string html_page(const std::string& title, std::string_view kind, const std
       "<g id=\"scene\"><g id=\"content\"></g></g></svg></div>"
       "<aside id=\"panel\"><p class=\"hint\">Click a node to see its values. Click a dashed box to open "
       "its cluster, and the cluster's frame to close it. Drag to pan, wheel to zoom.</p></aside></main>\n"
-      "<script id=\"dagrad-data\" type=\"application/json\">{}</script>\n<script>\n{}</script>\n</body>\n</html>\n",
-      escape_html(title), style_sheet, kind, escape_html(title), script_safe(data_json), graph_script);
+      "{}<script id=\"dagrad-data\" type=\"application/json\">{}</script>\n<script>\n{}</script>\n</body>\n</html>\n",
+      escape_html(title), style_sheet, kind, escape_html(title), data_elements, script_safe(data_json), graph_script);
 }
 
 std::string static_page(const std::string& title, const std::string& body) {
