@@ -19,6 +19,7 @@
 #include "dagrad/nn.hpp"
 #include "dagrad/optim.hpp"
 #include "dagrad/train.hpp"
+#include "train_report.hpp"
 
 namespace dagrad::cli {
 namespace {
@@ -35,6 +36,7 @@ struct TrainFlags {
   std::string optimizer = "adam";
   std::uint64_t seed = 1;
   std::string save;
+  std::string report;
 };
 
 // "4" -> {4}; "32,16" -> {32, 16}; "0" -> {} (no hidden layer: logistic
@@ -125,6 +127,8 @@ int run_train(const TrainFlags& flags) {
   std::fflush(stdout);
 
   Minibatches batches(train, flags.batch, rng);
+  std::optional<TrainingRecorder> recorder;
+  if (!flags.report.empty()) recorder.emplace(graph, x, y, logits, loss, test);
   ProgressBar progress(flags.epochs);
   for (std::int64_t epoch = 1; epoch <= flags.epochs; ++epoch) {
     double loss_sum = 0, correct = 0;
@@ -139,6 +143,7 @@ int run_train(const TrainFlags& flags) {
       correct += accuracy(logits.value(), batch.y) * rows;
     }
     progress.update(epoch, loss_sum / double(train.size()), correct / double(train.size()));
+    if (recorder) recorder->end_epoch(epoch, loss_sum / double(train.size()), correct / double(train.size()));
   }
   progress.finish();
 
@@ -158,6 +163,18 @@ int run_train(const TrainFlags& flags) {
                  {"note", "inputs are standardized: (x - input/mean) / input/scale"}};
     save_tensor_file(flags.save, file);
     fmt::print("saved the model to {}\n", flags.save);
+  }
+  if (recorder) {
+    std::vector<std::string> summary{
+        fmt::format("data: {} ({} examples, {} features, {} classes)", flags.data, train.size(), train.features(),
+                    train.class_count()),
+        fmt::format("model: MLP {} ({}), {} with learning rate {}, batch {}, {} epochs, seed {}", fmt::join(sizes, "-"),
+                    hidden.empty() ? std::string("no hidden layer") : std::string(to_string(activation)),
+                    flags.optimizer, flags.learning_rate, flags.batch, flags.epochs, flags.seed),
+        test ? fmt::format("train accuracy {:.4f}, test accuracy {:.4f}", train_accuracy, test_accuracy)
+             : fmt::format("train accuracy {:.4f}", train_accuracy)};
+    recorder->write(flags.report, "dagrad train on " + flags.data, summary, train, standardizer);
+    fmt::print("wrote the training report to {}\n", flags.report);
   }
   fmt::print("train accuracy: {:.4f}\n", train_accuracy);
   if (test) fmt::print("test accuracy: {:.4f}\n", test_accuracy);
@@ -199,6 +216,9 @@ const CommandRegistration registration{
           ->capture_default_str();
       app.add_option("--seed", flags->seed, "Seed of the initial weights and the batch order")->capture_default_str();
       app.add_option("--save", flags->save, "Write the trained parameters to this JSON file");
+      app.add_option("--report", flags->report,
+                     "Write a training report here (run.html: loss and accuracy per epoch, the decision boundary of "
+                     "two-feature data) and its charts beside it (run-loss.svg, ...)");
       app.footer("Two classes train one output with bce_with_logits; more train one output per class with "
                  "softmax_cross_entropy. Ends with `train accuracy: ...` (and `test accuracy: ...`).");
       return [flags] { return run_train(*flags); };
