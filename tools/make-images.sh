@@ -27,7 +27,7 @@ python3 tools/images/residual_graph.py "$work/generated.json" 500
 screenshot() {
   profile=$(mktemp -d)
   chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
-    --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$profile" \
+    --disable-component-update --disable-sync --disable-dev-shm-usage --hide-scrollbars --user-data-dir="$profile" \
     --window-size="$3,$4" --virtual-time-budget=5000 --screenshot="$2" "file://$1" >/dev/null 2>&1
   rm -rf "$profile"
   test -s "$2"

@@ -62,6 +62,7 @@ Chromium::Chromium(const std::string& program) {
                                 "--disable-sync",
                                 "--hide-scrollbars",
                                 "--mute-audio",
+                                "--disable-dev-shm-usage",  // containers often have a 64 MB /dev/shm
                                 "--remote-debugging-pipe",
                                 "--user-data-dir=" + profile_,
                                 "about:blank"};
