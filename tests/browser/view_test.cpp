@@ -125,9 +125,18 @@ TEST_F(ViewInBrowser, ClickingANodeShowsItsNameAndWholeValue) {
   page->screenshot((output_dir / "screenshots" / "small.png").string());
 }
 
+// Where every top-level node is drawn when the drawing is fitted to the
+// window, rounded to a pixel.
+std::string top_level_positions(Page& page) {
+  return page.evaluate(R"(document.getElementById('fit').click(), JSON.stringify(Array.from(document.querySelectorAll('#content > g.node')).map(g => {
+      const r = g.getBoundingClientRect(); return [g.id, Math.round(r.x), Math.round(r.y)]; }).sort()))")
+      .get<std::string>();
+}
+
 TEST_F(ViewInBrowser, ACollapsedClusterOpensOnClickAndClosesFromItsFrame) {
   SmallNetwork net;
   auto page = open(to_html(net.graph, {net.loss}, {.open_expanded_up_to = 0}), "collapsed.html");
+  std::string before = top_level_positions(*page);
   std::string hidden = fmt::format("#n{}", net.hidden.id());
   EXPECT_EQ(page->evaluate(fmt::format("document.querySelector('{}') === null", hidden)), true);
   std::string box = "(Array.from(document.querySelectorAll('#content g.node[id^=c]')).find(g => g.textContent.includes('layer1/')))";
@@ -146,6 +155,40 @@ TEST_F(ViewInBrowser, ACollapsedClusterOpensOnClickAndClosesFromItsFrame) {
   EXPECT_EQ(page->evaluate(fmt::format("document.getElementById('{}') !== null", box_id)), true);
   EXPECT_EQ(page->evaluate(fmt::format("document.querySelector('{}') === null", hidden)), true);
   EXPECT_EQ(overlapping_boxes(*page), 0);
+  // Closing undoes opening: everything is back where it was.
+  EXPECT_EQ(top_level_positions(*page), before);
+}
+
+TEST_F(ViewInBrowser, NestedClustersOpenInsideTheirParentAndCloseWithIt) {
+  Graph graph;
+  Expr x = graph.input("x", Tensor{{0.5, -1.0}, {2.0, 0.25}});
+  Expr h, scale;
+  for (const char* block : {"block1", "block2"}) {
+    auto outer = graph.name_scope(block);
+    Expr w = graph.parameter("W", Tensor{{0.3, -0.2}, {0.1, 0.4}});
+    Expr z = matmul(x, w, "matmul");
+    {
+      auto inner = graph.name_scope("norm");
+      scale = graph.parameter("scale", Tensor{{2.0, 0.5}});
+      z = mul(z, scale, "mul");
+    }
+    x = h = tanh(z, "h");
+  }
+  Expr loss = mean(square(h), "loss");
+  graph.forward(loss);
+  auto page = open(to_html(graph, {loss}, {.open_expanded_up_to = 0}), "nested.html");
+  std::string before = top_level_positions(*page);
+  page->evaluate("document.getElementById('search').focus()");
+  page->type_and_enter("block1/norm/scale");
+  EXPECT_EQ(page->evaluate("[...window.dagradView.opened.keys()].sort().join(' ')"), "block1 block1/norm");
+  EXPECT_EQ(overlapping_boxes(*page), 0);
+  page->evaluate("window.dagradView.open('block2/norm')");
+  EXPECT_EQ(page->evaluate("window.dagradView.opened.size"), 4);
+  EXPECT_EQ(overlapping_boxes(*page), 0);
+  page->screenshot((output_dir / "screenshots" / "nested.png").string());
+  page->evaluate("window.dagradView.close('block1'); window.dagradView.close('block2')");
+  EXPECT_EQ(page->evaluate("window.dagradView.opened.size"), 0);
+  EXPECT_EQ(top_level_positions(*page), before);
 }
 
 TEST_F(ViewInBrowser, SearchOpensTheClusterAndCentresTheNode) {
