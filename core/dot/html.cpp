@@ -108,8 +108,8 @@ std::string item_in_scope(const std::string& scope, const std::string& cluster, 
   } else {
     return {};
   }
-  std::string child = scope.empty() ? inside.substr(0, inside.find('/'))
-                                    : scope + "/" + inside.substr(0, inside.find('/'));
+  std::string child =
+      scope.empty() ? inside.substr(0, inside.find('/')) : scope + "/" + inside.substr(0, inside.find('/'));
   return fmt::format("c{}", cluster_index.at(child));
 }
 
@@ -182,8 +182,8 @@ class ViewBuilder {
                           {"size", cluster.members.size()},
                           {"failing", cluster.failing},
                           {"non_finite", cluster.non_finite}});
-      drawings += fmt::format("<script type=\"text/x-dagrad-svg\" id=\"svg-c{}\">{}</script>\n", i,
-                              layout(cluster.path));
+      drawings +=
+          fmt::format("<script type=\"text/x-dagrad-svg\" id=\"svg-c{}\">{}</script>\n", i, layout(cluster.path));
     }
     data["table_elements"] = table_elements;
     data["clusters"] = std::move(clusters);
@@ -221,8 +221,10 @@ class ViewBuilder {
       }
     }
     for (const Cluster& cluster : clusters_) {
-      if (!cluster.parent.empty()) clusters_[std::size_t(cluster_index_.at(cluster.parent))].children.push_back(cluster.path);
-      else top_clusters_.push_back(cluster.path);
+      if (!cluster.parent.empty())
+        clusters_[std::size_t(cluster_index_.at(cluster.parent))].children.push_back(cluster.path);
+      else
+        top_clusters_.push_back(cluster.path);
     }
   }
 
@@ -295,8 +297,11 @@ class ViewBuilder {
       set(g.get(), "bgcolor", color::cluster_fill);
       set(g.get(), "pad", "0.15");
     }
+    // Only the nodes inside the scope can be drawn in it (all of them at the top).
+    const std::vector<int>& inside =
+        scope.empty() ? plan_.nodes() : clusters_[std::size_t(cluster_index_.at(scope))].members;
     std::map<std::string, Agnode_t*> items;
-    for (int id : plan_.nodes()) {
+    for (int id : inside) {
       const Node& node = graph_.node(id);
       if (cluster_of(node) != scope) continue;
       std::string key = fmt::format("n{}", id);
@@ -332,7 +337,7 @@ class ViewBuilder {
       items[key] = n;
     }
     std::set<std::pair<std::string, std::string>> edges;
-    for (int id : plan_.nodes()) {
+    for (int id : inside) {
       const Node& node = graph_.node(id);
       std::string to = item_in_scope(scope, cluster_of(node), id, cluster_index_);
       if (to.empty()) continue;

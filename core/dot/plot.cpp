@@ -33,7 +33,8 @@ std::vector<double> ticks(double low, double high, int target = 5) {
     if (step >= raw) break;
   }
   std::vector<double> out;
-  for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step) out.push_back(std::abs(t) < step * 1e-9 ? 0 : t);
+  for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step)
+    out.push_back(std::abs(t) < step * 1e-9 ? 0 : t);
   return out;
 }
 
@@ -75,9 +76,10 @@ struct Frame {
 };
 
 std::string svg_open(double width, double height) {
-  return fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\">\n"
-                     "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
-                     width, height);
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
+      width, height);
 }
 
 }  // namespace
@@ -110,7 +112,8 @@ std::string to_svg(const LinePlot& plot) {
     std::string points;
     auto flush = [&] {
       if (!points.empty()) {
-        out += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\" points=\"{}\"/>\n", color, points);
+        out +=
+            fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\" points=\"{}\"/>\n", color, points);
       }
       points.clear();
     };
@@ -133,7 +136,8 @@ std::string to_svg(const LinePlot& plot) {
 }
 
 std::string to_svg(const DecisionBoundaryPlot& plot) {
-  if (plot.columns <= 0 || plot.rows <= 0 || plot.predicted_class.size() != std::size_t(plot.columns) * std::size_t(plot.rows)) {
+  if (plot.columns <= 0 || plot.rows <= 0 ||
+      plot.predicted_class.size() != std::size_t(plot.columns) * std::size_t(plot.rows)) {
     throw Error(fmt::format("decision boundary \"{}\": {} predictions for a {} x {} grid", plot.title,
                             plot.predicted_class.size(), plot.rows, plot.columns));
   }
@@ -155,11 +159,12 @@ std::string to_svg(const DecisionBoundaryPlot& plot) {
     for (int c = 0; c < plot.columns;) {
       int cls = plot.predicted_class[std::size_t(r) * std::size_t(plot.columns) + std::size_t(c)];
       int end = c + 1;
-      while (end < plot.columns && plot.predicted_class[std::size_t(r) * std::size_t(plot.columns) + std::size_t(end)] == cls) ++end;
-      out += fmt::format(
-          "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>\n",
-          svg_number(frame.left + c * cell_w), svg_number(frame.top + frame.height - (r + 1) * cell_h),
-          svg_number((end - c) * cell_w + 0.3), svg_number(cell_h + 0.3), color_of(cls));
+      while (end < plot.columns &&
+             plot.predicted_class[std::size_t(r) * std::size_t(plot.columns) + std::size_t(end)] == cls)
+        ++end;
+      out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>\n",
+                         svg_number(frame.left + c * cell_w), svg_number(frame.top + frame.height - (r + 1) * cell_h),
+                         svg_number((end - c) * cell_w + 0.3), svg_number(cell_h + 0.3), color_of(cls));
       c = end;
     }
   }

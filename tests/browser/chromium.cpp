@@ -195,8 +195,8 @@ void Page::navigate(const std::string& url) {
 }
 
 Json Page::evaluate(const std::string& expression) {
-  Json result = browser_.call(
-      "Runtime.evaluate", {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}}, session_);
+  Json result = browser_.call("Runtime.evaluate",
+                              {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}}, session_);
   if (result.contains("exceptionDetails")) {
     throw std::runtime_error("JavaScript error in `" + expression + "`: " + result["exceptionDetails"].dump());
   }
@@ -206,7 +206,11 @@ Json Page::evaluate(const std::string& expression) {
 void Page::click(double x, double y) {
   for (const char* type : {"mouseMoved", "mousePressed", "mouseReleased"}) {
     browser_.call("Input.dispatchMouseEvent",
-                  {{"type", type}, {"x", x}, {"y", y}, {"button", "left"}, {"buttons", std::string(type) == "mousePressed" ? 1 : 0},
+                  {{"type", type},
+                   {"x", x},
+                   {"y", y},
+                   {"button", "left"},
+                   {"buttons", std::string(type) == "mousePressed" ? 1 : 0},
                    {"clickCount", 1}},
                   session_);
   }

@@ -2,6 +2,8 @@
 // Chromium: real clicks and key presses through the DevTools protocol, then
 // what the page shows. Screenshots land in the build tree
 // (tests/browser/screenshots/).
+#include "dagrad/view.hpp"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -14,7 +16,6 @@
 #include "dagrad/dagrad.hpp"
 #include "dagrad/gradcheck.hpp"
 #include "dagrad/graph_file.hpp"
-#include "dagrad/view.hpp"
 
 namespace dagrad {
 namespace {
@@ -45,10 +46,10 @@ class ViewInBrowser : public ::testing::Test {
 
   // The centre of an element in the viewport.
   static std::pair<double, double> centre_of(Page& page, const std::string& selector) {
-    Json point = page.evaluate(fmt::format(
-        "(() => {{ const e = document.querySelector('{}'); if (!e) return null;"
-        " const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()",
-        selector));
+    Json point = page.evaluate(
+        fmt::format("(() => {{ const e = document.querySelector('{}'); if (!e) return null;"
+                    " const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()",
+                    selector));
     if (point.is_null()) throw std::runtime_error("no element matches " + selector);
     return {point[0].get<double>(), point[1].get<double>()};
   }
@@ -59,7 +60,8 @@ class ViewInBrowser : public ::testing::Test {
   static std::string node_shape(int id) { return fmt::format("#n{} > polygon, #n{} > path", id, id); }
   // Pairs of top-level boxes (nodes, collapsed clusters, opened frames) that overlap on screen.
   static int overlapping_boxes(Page& page) {
-    return page.evaluate(R"((() => {
+    return page
+        .evaluate(R"((() => {
       const boxes = Array.from(document.querySelectorAll('#content > g.node, #content g.expanded > g.node, #content g.expanded > polygon.frame'))
         .map(e => ({ e, r: e.getBoundingClientRect() }));
       let count = 0;
@@ -111,7 +113,8 @@ TEST_F(ViewInBrowser, ClickingANodeShowsItsNameAndWholeValue) {
   EXPECT_EQ(page->evaluate("document.querySelector('#panel h2').textContent"), "layer1/h");
   // Every element, as the shortest text that reads back as the same double.
   Json cells = page->evaluate(
-      "Array.from(document.querySelectorAll('#panel table.tensor')[0].querySelectorAll('td')).map(td => td.textContent)");
+      "Array.from(document.querySelectorAll('#panel table.tensor')[0].querySelectorAll('td')).map(td => "
+      "td.textContent)");
   const TensorView& value = net.graph.node(net.hidden.id()).value();
   ASSERT_EQ(cells.size(), std::size_t(value.size()));
   for (std::int64_t i = 0; i < value.size(); ++i) {
@@ -128,7 +131,9 @@ TEST_F(ViewInBrowser, ClickingANodeShowsItsNameAndWholeValue) {
 // Where every top-level node is drawn when the drawing is fitted to the
 // window, rounded to a pixel.
 std::string top_level_positions(Page& page) {
-  return page.evaluate(R"(document.getElementById('fit').click(), JSON.stringify(Array.from(document.querySelectorAll('#content > g.node')).map(g => {
+  return page
+      .evaluate(
+          R"(document.getElementById('fit').click(), JSON.stringify(Array.from(document.querySelectorAll('#content > g.node')).map(g => {
       const r = g.getBoundingClientRect(); return [g.id, Math.round(r.x), Math.round(r.y)]; }).sort()))")
       .get<std::string>();
 }
@@ -139,7 +144,8 @@ TEST_F(ViewInBrowser, ACollapsedClusterOpensOnClickAndClosesFromItsFrame) {
   std::string before = top_level_positions(*page);
   std::string hidden = fmt::format("#n{}", net.hidden.id());
   EXPECT_EQ(page->evaluate(fmt::format("document.querySelector('{}') === null", hidden)), true);
-  std::string box = "(Array.from(document.querySelectorAll('#content g.node[id^=c]')).find(g => g.textContent.includes('layer1/')))";
+  std::string box =
+      "(Array.from(document.querySelectorAll('#content g.node[id^=c]')).find(g => g.textContent.includes('layer1/')))";
   std::string box_id = page->evaluate(box + ".id");
   click(*page, "#" + box_id);
   EXPECT_EQ(page->evaluate("window.dagradView.opened.has('layer1')"), true);
@@ -220,8 +226,9 @@ TEST_F(ViewInBrowser, FailedGradientCheckIsRedAndListedInThePanel) {
   failing.result.worst_index = {1, 0};
   report.nodes.push_back(failing);
   auto page = open(to_html(net.graph, {net.loss}, {.gradcheck = &report}), "gradcheck.html");
-  EXPECT_EQ(page->evaluate(fmt::format("document.querySelector('{}').getAttribute('stroke')", node_shape(net.hidden.id()))),
-            "#d00000");
+  EXPECT_EQ(
+      page->evaluate(fmt::format("document.querySelector('{}').getAttribute('stroke')", node_shape(net.hidden.id()))),
+      "#d00000");
   click(*page, node_shape(net.hidden.id()));
   std::string panel = page->evaluate("document.getElementById('panel').textContent");
   EXPECT_NE(panel.find("gradient check failed"), std::string::npos) << panel;
@@ -254,9 +261,10 @@ TEST_F(ViewInBrowser, ThreeThousandNodeGraphOpensCollapsedAndQuickly) {
   page->navigate("file://" + path.string());
   double loaded_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   double ready_ms = page->evaluate("window.dagradReadyMs").get<double>();
-  std::printf("3003-node view (%.1f MB): interactive %.0f ms after navigation started "
-              "(page script done); load event after %.0f ms\n",
-              double(html.size()) / 1e6, ready_ms, loaded_ms);
+  std::printf(
+      "3003-node view (%.1f MB): interactive %.0f ms after navigation started "
+      "(page script done); load event after %.0f ms\n",
+      double(html.size()) / 1e6, ready_ms, loaded_ms);
   // Opens collapsed: the top level only (500 layer boxes, x, square and loss).
   EXPECT_EQ(page->evaluate("document.querySelectorAll('#content g.node').length"), 500 + 3);  // x, square, loss
   // A measurement, not a benchmark: the bound only catches a view that hangs.

@@ -25,9 +25,8 @@ void TrainingRecorder::end_epoch(std::int64_t epoch, double train_loss, double t
   test_accuracy_.push_back(accuracy(logits_.value(), test_->y));
 }
 
-void TrainingRecorder::write(const std::string& path, const std::string& title,
-                             const std::vector<std::string>& summary, const Dataset& train,
-                             const Standardizer& standardizer) {
+void TrainingRecorder::write(const std::string& path, const std::string& title, const std::vector<std::string>& summary,
+                             const Dataset& train, const Standardizer& standardizer) {
   TrainingReport report;
   report.title = title;
   report.summary = summary;
