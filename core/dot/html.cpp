@@ -23,8 +23,11 @@ using Json = nlohmann::json;
 
 // Tensors up to this many elements carry every value in the page (the panel
 // shows them as a table up to a few hundred, behind a toggle beyond); larger
-// ones only their statistics and histogram.
+// ones only their statistics and histogram. So does any tensor once the page
+// holds page_elements numbers (about 20 bytes each), in topological order:
+// a page stays small enough to open.
 constexpr std::int64_t embedded_elements = 4096;
+constexpr std::int64_t page_elements = 500'000;
 constexpr int histogram_bins = 24;
 // The panel shows tensors up to this many elements as a table, larger ones
 // as statistics and a histogram (keep in step with view_script.inc).
@@ -37,7 +40,9 @@ Json number_json(double v) {
   return v;
 }
 
-Json tensor_json(const TensorView& t) {
+// `budget`: how many more numbers the page may carry; what this tensor embeds is taken from it.
+Json tensor_json(const TensorView& t, std::int64_t& budget) {
+  const bool embedded = t.size() <= embedded_elements && t.size() <= budget;
   Json out;
   out["shape"] = std::vector<std::int64_t>(t.shape().dims().begin(), t.shape().dims().end());
   out["size"] = t.size();
@@ -58,7 +63,7 @@ Json tensor_json(const TensorView& t) {
     out["max"] = high;
     out["mean"] = sum / double(finite);
   }
-  if (finite > 0 && t.size() > table_elements) {
+  if (finite > 0 && (t.size() > table_elements || !embedded)) {
     std::vector<std::int64_t> counts(histogram_bins, 0);
     double width = (high - low) / histogram_bins;
     for (double v : t) {
@@ -68,7 +73,8 @@ Json tensor_json(const TensorView& t) {
     }
     out["histogram"] = counts;
   }
-  if (t.size() <= embedded_elements) {
+  if (embedded) {
+    budget -= t.size();
     Json data = Json::array();
     for (double v : t) data.push_back(number_json(v));
     out["data"] = std::move(data);
@@ -186,6 +192,8 @@ class ViewBuilder {
           fmt::format("<script type=\"text/x-dagrad-svg\" id=\"svg-c{}\">{}</script>\n", i, layout(cluster.path));
     }
     data["table_elements"] = table_elements;
+    data["embedded_elements"] = embedded_elements;
+    data["page_elements"] = page_elements;
     data["clusters"] = std::move(clusters);
     data["root"] = layout("");
     data["open_expanded"] = int(plan_.nodes().size()) <= options_.open_expanded_up_to;
@@ -254,6 +262,7 @@ class ViewBuilder {
       }
     }
     Json nodes = Json::array();
+    std::int64_t budget = page_elements;
     for (int id : plan_.nodes()) {
       const Node& node = graph_.node(id);
       Json entry;
@@ -275,8 +284,8 @@ class ViewBuilder {
       entry["consumers"] = consumers[std::size_t(id)];
       entry["output"] = plan_.is_output(id);
       entry["requires_grad"] = node.requires_grad();
-      if (node.has_value()) entry["value"] = tensor_json(node.value());
-      if (node.has_grad()) entry["grad"] = tensor_json(node.grad());
+      if (node.has_value()) entry["value"] = tensor_json(node.value(), budget);
+      if (node.has_grad()) entry["grad"] = tensor_json(node.grad(), budget);
       entry["failures"] = plan_.failures(id);
       entry["non_finite"] = plan_.non_finite_value(id).any() || plan_.non_finite_grad(id).any();
       if (auto it = checks.find(id); it != checks.end()) entry["checks"] = std::move(it->second);

@@ -199,6 +199,28 @@ TEST(View, LargeTensorsCarryStatisticsAndAHistogram) {
   EXPECT_EQ(value["data"].size(), 1000u);  // embedded up to 4096 elements, shown behind a toggle
 }
 
+TEST(View, TensorsBeyondTheEmbeddingLimitsCarryOnlyStatistics) {
+  Graph g;
+  // 125 tensors of 4096 elements: 122 fit in the page's 500000 numbers.
+  Expr x = g.input("x", Tensor(Shape{64, 64}, 0.25));
+  Expr y = x;
+  for (int i = 0; i < 124; ++i) y = neg(y);
+  Expr big = g.input("big", Tensor(Shape{5000}, 1.0));
+  g.forward(y);
+  Json data = page_data(to_html(g, {y, big}));
+  int embedded = 0;
+  for (const Json& node : data["nodes"]) {
+    if (node["name"] == "big") {
+      EXPECT_FALSE(node["value"].contains("data"));  // over 4096 elements
+      EXPECT_EQ(node["value"]["histogram"][0], 5000);
+      continue;
+    }
+    if (node["value"].contains("data")) ++embedded;
+    else EXPECT_TRUE(node["value"].contains("histogram")) << node["name"];
+  }
+  EXPECT_EQ(embedded, 122);
+}
+
 TEST(Plot, LineChartDrawsEachSeriesAndBreaksWhereAValueIsNotFinite) {
   LinePlot plot{"Loss", "epoch", "loss", {}};
   plot.series.push_back({"train", {1, 2, 3, 4, 5}, {1.0, 0.5, std::numeric_limits<double>::quiet_NaN(), 0.3, 0.2}, ""});
