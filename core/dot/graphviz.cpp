@@ -36,7 +36,10 @@ std::string node_label(const Plan& plan, const DotOptions& options, int id, bool
   lines.push_back(escape_label(node.is_leaf() ? std::string(to_string(node.kind())) : node.op()->label()));
   lines.push_back(to_string(node.shape()));
   if (options.values && node.has_value()) lines.push_back("value " + tensor_text(node.value()));
-  if (options.grads && node.has_grad()) lines.push_back("grad " + tensor_text(node.grad()));
+  if (options.grads && node.has_grad()) {
+    bool stale = gradient_is_stale(node, plan.graph());
+    lines.push_back((stale ? "stale grad " : "grad ") + tensor_text(node.grad()));
+  }
   NonFinite value = plan.non_finite_value(id), grad = plan.non_finite_grad(id);
   if (value.any()) lines.push_back(value.nan ? "NaN in value" : "Inf in value");
   if (grad.any()) lines.push_back(grad.nan ? "NaN in grad" : "Inf in grad");

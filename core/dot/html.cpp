@@ -285,7 +285,10 @@ class ViewBuilder {
       entry["output"] = plan_.is_output(id);
       entry["requires_grad"] = node.requires_grad();
       if (node.has_value()) entry["value"] = tensor_json(node.value(), budget);
-      if (node.has_grad()) entry["grad"] = tensor_json(node.grad(), budget);
+      if (node.has_grad()) {
+        entry["grad"] = tensor_json(node.grad(), budget);
+        entry["grad_fresh"] = !gradient_is_stale(node, graph_);
+      }
       entry["failures"] = plan_.failures(id);
       entry["non_finite"] = plan_.non_finite_value(id).any() || plan_.non_finite_grad(id).any();
       if (auto it = checks.find(id); it != checks.end()) entry["checks"] = std::move(it->second);
