@@ -48,7 +48,8 @@ Json tensor_json(const TensorView& t, std::int64_t& budget) {
   out["size"] = t.size();
   double low = INFINITY, high = -INFINITY, sum = 0;
   std::int64_t finite = 0;
-  for (double v : t) {
+  for (std::int64_t i = 0; i < t.size(); ++i) {
+    double v = t.get(i);
     if (!std::isfinite(v)) continue;
     low = std::min(low, v);
     high = std::max(high, v);
@@ -66,7 +67,8 @@ Json tensor_json(const TensorView& t, std::int64_t& budget) {
   if (finite > 0 && (t.size() > table_elements || !embedded)) {
     std::vector<std::int64_t> counts(histogram_bins, 0);
     double width = (high - low) / histogram_bins;
-    for (double v : t) {
+    for (std::int64_t i = 0; i < t.size(); ++i) {
+    double v = t.get(i);
       if (!std::isfinite(v)) continue;
       int bin = width > 0 ? int((v - low) / width) : 0;
       ++counts[std::size_t(std::clamp(bin, 0, histogram_bins - 1))];
@@ -76,7 +78,7 @@ Json tensor_json(const TensorView& t, std::int64_t& budget) {
   if (embedded) {
     budget -= t.size();
     Json data = Json::array();
-    for (double v : t) data.push_back(number_json(v));
+    for (std::int64_t i = 0; i < t.size(); ++i) data.push_back(number_json(t.get(i)));
     out["data"] = std::move(data);
   }
   return out;
@@ -278,7 +280,7 @@ class ViewBuilder {
       }
       entry["attrs"] = std::move(attrs);
       entry["shape"] = to_string(node.shape());
-      entry["dtype"] = "float64";
+      entry["dtype"] = std::string(to_string(node.dtype()));
       entry["cluster"] = cluster_of(node);
       entry["inputs"] = std::vector<int>(node.inputs().begin(), node.inputs().end());
       entry["consumers"] = consumers[std::size_t(id)];

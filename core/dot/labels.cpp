@@ -14,7 +14,8 @@ std::string number(double v) {
 
 NonFinite count_non_finite(const TensorView& t) {
   NonFinite count;
-  for (double v : t) {
+  for (std::int64_t i = 0; i < t.size(); ++i) {
+    double v = t.get(i);
     if (std::isnan(v)) ++count.nan;
     else if (std::isinf(v)) ++count.inf;
   }
@@ -24,13 +25,14 @@ NonFinite count_non_finite(const TensorView& t) {
 std::string tensor_text(const TensorView& t) {
   if (t.size() <= inline_elements) {
     std::vector<std::string> items;
-    for (double v : t) items.push_back(number(v));
+    for (std::int64_t i = 0; i < t.size(); ++i) items.push_back(number(t.get(i)));
     if (t.rank() == 0) return items[0];
     return fmt::format("[{}]", fmt::join(items, ", "));
   }
   double low = INFINITY, high = -INFINITY, sum = 0;
   std::int64_t finite = 0;
-  for (double v : t) {
+  for (std::int64_t i = 0; i < t.size(); ++i) {
+    double v = t.get(i);
     if (!std::isfinite(v)) continue;
     low = std::min(low, v);
     high = std::max(high, v);

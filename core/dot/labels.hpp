@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dagrad/graph.hpp"
 #include "dagrad/tensor.hpp"
 
 namespace dagrad::dot {
@@ -32,17 +33,10 @@ std::string tensor_text(const TensorView& t);
 std::string escape_label(std::string_view text);
 
 // Whether a node's gradient was written by an earlier backward run than the
-// graph's last one: a stale gradient, which optimizers skip and diagrams
-// mark. Gradient generations (Node::grad_generation, Graph::grad_generation)
-// come with the engine of issue 9; without them no gradient can be told
-// stale. (Once that engine is on main, this is the one-line comparison.)
-template <class NodeType, class GraphType>
-bool gradient_is_stale(const NodeType& node, const GraphType& graph) {
-  if constexpr (requires { node.grad_generation() != graph.grad_generation(); }) {
-    return node.has_grad() && node.grad_generation() != graph.grad_generation();
-  } else {
-    return false;
-  }
+// graph's last one (an older gradient generation): a stale gradient, which
+// optimizers skip and diagrams mark.
+inline bool gradient_is_stale(const Node& node, const Graph& graph) {
+  return node.has_grad() && node.grad_generation() != graph.grad_generation();
 }
 
 // "a/b/c" -> "a/b"; "c" -> "".
