@@ -9,7 +9,7 @@ packages=(
   cmake ninja-build g++ pkg-config git
   libeigen3-dev libfmt-dev libgtest-dev
   nlohmann-json3-dev libcli11-dev libbenchmark-dev
-  libgraphviz-dev graphviz python3-numpy
+  libgraphviz-dev graphviz python3-numpy chromium
 )
 # tools/ci-checks.sh: the fuzz targets build with clang and its libFuzzer runtime.
 packages+=(clang libclang-rt-14-dev)

@@ -1,6 +1,6 @@
 // Graph diagrams through Graphviz (cgraph builds, gvc lays out and renders).
 //
-// INTERFACE FIXED BY THE FOUNDATION; implemented in core/dot.cpp.
+// Implemented in core/dot/ (dot.cpp; the collapse rules in collapse.cpp).
 #pragma once
 
 #include <string>

@@ -21,6 +21,7 @@
 #include "command.hpp"
 #include "dagrad/dagrad.hpp"
 #include "dagrad/dot.hpp"
+#include "dagrad/view.hpp"
 #include "dagrad/gradcheck.hpp"
 #include "dagrad/graph_file.hpp"
 #include "graph_commands.hpp"
@@ -168,7 +169,7 @@ std::string junit_report(const std::vector<CheckRow>& rows, const GradcheckOptio
 struct Settings {
   std::string graph_file;
   std::vector<std::string> ops;
-  std::string json_path, junit_path, dot_path;
+  std::string json_path, junit_path, dot_path, html_path;
   GradcheckOptions defaults;
   std::uint64_t seed = 0;
   double eps = defaults.eps, atol = defaults.atol, rtol = defaults.rtol, threshold = defaults.threshold;
@@ -246,6 +247,12 @@ std::vector<CheckRow> check_graph_file(const Settings& settings, const Gradcheck
     dot.outputs = loaded.outputs;
     dot.gradcheck = &rows[shown].report;
     render(*loaded.graph, settings.dot_path, dot);
+  }
+  if (!settings.html_path.empty()) {
+    std::size_t shown = 0;  // as for --dot: the first failing output's report, else the first output's
+    while (shown + 1 < rows.size() && rows[shown].report.passed()) ++shown;
+    ViewOptions view{.title = "gradient check of " + settings.graph_file, .gradcheck = &rows[shown].report};
+    write_file_atomically(settings.html_path, to_html(*loaded.graph, loaded.outputs, view));
   }
   return rows;
 }
@@ -359,6 +366,9 @@ const CommandRegistration registration{
       app.add_option("--junit", settings->junit_path, "Write a JUnit XML report here");
       app.add_option("--dot", settings->dot_path,
                      "With a graph file: draw it (.dot, .svg, .png, .pdf) with failing nodes marked red")
+          ->needs(app.get_option("FILE"));
+      app.add_option("--html", settings->html_path,
+                     "With a graph file: write the interactive view (HTML) with every node's check results")
           ->needs(app.get_option("FILE"));
       app.add_option("--eps", settings->eps,
                      "Relative step: an element x moves by eps*|x| (eps where x is 0), then eps/2 and eps/4 "

@@ -27,6 +27,7 @@
 #include "dagrad/nn.hpp"
 #include "dagrad/optim.hpp"
 #include "dagrad/train.hpp"
+#include "train_report.hpp"
 
 namespace dagrad::cli {
 namespace {
@@ -45,6 +46,7 @@ struct TrainFlags {
   std::string save;
   bool save_non_finite = false;
   bool check_finite = false;
+  std::string report;
 };
 
 // "4" -> {4}; "32,16" -> {32, 16}; "0" -> {} (no hidden layer: logistic
@@ -166,6 +168,8 @@ int run_train(const TrainFlags& flags) {
   std::fflush(stdout);
 
   Minibatches batches(train, flags.batch, rng);
+  std::optional<TrainingRecorder> recorder;
+  if (!flags.report.empty()) recorder.emplace(graph, x, y, logits, loss, test);
   ProgressBar progress(flags.epochs);
   std::optional<std::string> divergence;  // what went non-finite, if training diverged
   std::int64_t diverged_at = 0;  // the last epoch run: where it diverged, if it did
@@ -194,6 +198,7 @@ int run_train(const TrainFlags& flags) {
     } else {
       divergence = non_finite_parameter(model.parameters());
     }
+    if (recorder) recorder->end_epoch(epoch, loss_sum / double(train.size()), correct / double(train.size()));
   }
   progress.finish();
 
@@ -223,6 +228,18 @@ int run_train(const TrainFlags& flags) {
   const double train_accuracy = evaluate(graph, x, logits, train);
   const double test_accuracy = test ? evaluate(graph, x, logits, *test) : 0.0;
   if (!flags.save.empty()) save();
+  if (recorder) {
+    std::vector<std::string> summary{
+        fmt::format("data: {} ({} examples, {} features, {} classes)", flags.data, train.size(), train.features(),
+                    train.class_count()),
+        fmt::format("model: MLP {} ({}), {} with learning rate {}, batch {}, {} epochs, seed {}", fmt::join(sizes, "-"),
+                    hidden.empty() ? std::string("no hidden layer") : std::string(to_string(activation)),
+                    flags.optimizer, flags.learning_rate, flags.batch, flags.epochs, flags.seed),
+        test ? fmt::format("train accuracy {:.4f}, test accuracy {:.4f}", train_accuracy, test_accuracy)
+             : fmt::format("train accuracy {:.4f}", train_accuracy)};
+    recorder->write(flags.report, "dagrad train on " + flags.data, summary, train, standardizer);
+    fmt::print("wrote the training report to {}\n", flags.report);
+  }
   fmt::print("train accuracy: {:.4f}\n", train_accuracy);
   if (test) fmt::print("test accuracy: {:.4f}\n", test_accuracy);
   return exit_ok;
@@ -269,6 +286,9 @@ const CommandRegistration registration{
       app.add_flag("--save-non-finite", flags->save_non_finite,
                    "When training diverges (exit status 1), still save the non-finite parameters to --save "
                    "(otherwise nothing is saved)");
+      app.add_option("--report", flags->report,
+                     "Write a training report here (run.html: loss and accuracy per epoch, the decision boundary of "
+                     "two-feature data) and its charts beside it (run-loss.svg, ...)");
       app.footer("Two classes train one output with bce_with_logits; more train one output per class with "
                  "softmax_cross_entropy. Ends with `train accuracy: ...` (and `test accuracy: ...`).");
       return [flags] { return run_train(*flags); };
