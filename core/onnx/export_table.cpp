@@ -6,6 +6,7 @@
 // op's file in ops/; import recognises them by a metadata marker and gives
 // back the single dagrad op. An op missing here cannot be exported, and
 // export says so naming the node and op.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 

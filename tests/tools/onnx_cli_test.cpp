@@ -1,6 +1,8 @@
 // `dagrad export` and `dagrad import`, run the way a user runs them.
 #include <onnx/onnx_pb.h>
 
+#include <sstream>
+
 #include "onnx_support.hpp"
 
 namespace dagrad {
@@ -75,6 +77,46 @@ TEST_F(OnnxCli, UsageErrorsExitTwo) {
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.err.find("missing.json"), std::string::npos) << missing.err;
   EXPECT_EQ(dagrad(fmt::format("import '{}' -o '{}'", path("missing.onnx"), path("g.json"))).status, 2);
+}
+
+// README's "When you outgrow dagrad": its JavaScript snippet serves the
+// exported course graph, and its table lists every op export maps.
+std::string readme_onnx_section() {
+  const std::string readme = testing_support::read_text(DAGRAD_SOURCE_DIR "/README.md");
+  const auto start = readme.find("## When you outgrow dagrad\n");
+  if (start == std::string::npos) return {};
+  return readme.substr(start, readme.find("\n## ", start + 1) - start);
+}
+
+TEST_F(OnnxCli, ReadmeSnippetServesTheExportedModelInOnnxRuntime) {
+  const std::string section = readme_onnx_section();
+  const auto begin = section.find("```js\n");
+  ASSERT_NE(begin, std::string::npos) << "README's ONNX section has no ```js block";
+  const auto end = section.find("```", begin + 6);
+  write("serve.js", section.substr(begin + 6, end - begin - 6));
+  ASSERT_EQ(dagrad(fmt::format("export '{}' -o '{}'", course_graph, path("model.onnx"))).status, 0);
+
+  auto served = run_command(fmt::format("cd '{}' && NODE_PATH='{}' '{}' serve.js", dir_.string(),
+                                        DAGRAD_ONNX_TEST_DIR "/node_modules", DAGRAD_ONNX_NODE),
+                            dir_);
+  ASSERT_EQ(served.status, 0) << served.err;
+  ASSERT_TRUE(served.out.starts_with("loss = ")) << served.out;
+  LoadedGraph course = load_graph(course_graph);
+  const double expected = course.graph->forward(course.outputs.front()).item();
+  EXPECT_NEAR(std::stod(served.out.substr(7)), expected, 1e-12 * expected) << served.out;
+}
+
+TEST(OnnxReadme, TableListsEveryExportedOp) {
+  const std::string section = readme_onnx_section();
+  ASSERT_FALSE(section.empty()) << "README has no \"## When you outgrow dagrad\" section";
+  std::string table;
+  std::istringstream lines(section);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("| `")) table += line.substr(0, line.find(" | ", 2)) + "\n";  // the dagrad column
+  }
+  for (const std::string& op : onnx_exportable_ops()) {
+    EXPECT_NE(table.find("`" + op + "`"), std::string::npos) << "README's ONNX table does not list " << op;
+  }
 }
 
 }  // namespace
