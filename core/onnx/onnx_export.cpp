@@ -66,19 +66,24 @@ void set_attribute(onnx::AttributeProto& attribute, const OnnxAttribute& source)
   }
 }
 
+// How a value's dimensions are declared: all fixed, the first one named
+// (graph inputs with a symbolic batch) or none known (outputs with a
+// symbolic batch: the batch may flow into any of their dimensions, and
+// ONNX's shape inference works out which).
+enum class Dimensions { fixed, first_symbolic, unknown };
+
 void set_value_info(onnx::ValueInfoProto& info, const std::string& name, onnx::TensorProto::DataType type,
-                    const Shape* shape, const std::string& batch_dimension) {
+                    const Shape& shape, Dimensions dimensions, const std::string& batch_dimension) {
   info.set_name(name);
   auto* tensor_type = info.mutable_type()->mutable_tensor_type();
   tensor_type->set_elem_type(type);
-  if (shape == nullptr) return;
   auto* onnx_shape = tensor_type->mutable_shape();
-  for (int axis = 0; axis < shape->rank(); ++axis) {
+  for (int axis = 0; axis < shape.rank(); ++axis) {
     auto* dim = onnx_shape->add_dim();
-    if (axis == 0 && !batch_dimension.empty()) {
+    if (dimensions == Dimensions::fixed || (dimensions == Dimensions::first_symbolic && axis > 0)) {
+      dim->set_dim_value(shape[axis]);
+    } else if (dimensions == Dimensions::first_symbolic) {
       dim->set_dim_param(batch_dimension);
-    } else {
-      dim->set_dim_value((*shape)[axis]);
     }
   }
 }
@@ -161,6 +166,7 @@ std::string leaf_marker(NodeKind kind) {
 onnx::ModelProto build_model(const Graph& graph, std::span<const Expr> outputs, const OnnxExportOptions& options) {
   if (outputs.empty()) throw Error("ONNX export needs at least one output node");
   const onnx::TensorProto::DataType float_type = export_float_type(options);
+  const bool symbolic = !options.batch_dimension.empty();
 
   onnx::ModelProto model;
   model.set_ir_version(onnx::IR_VERSION);
@@ -184,7 +190,8 @@ onnx::ModelProto build_model(const Graph& graph, std::span<const Expr> outputs, 
       const TensorView& value = node.value();
       std::span<const double> values(value.data(), std::size_t(value.size()));
       if (node.kind() == NodeKind::input) {
-        set_value_info(*onnx_graph.add_input(), node.name(), float_type, &node.shape(), options.batch_dimension);
+        set_value_info(*onnx_graph.add_input(), node.name(), float_type, node.shape(),
+                       symbolic ? Dimensions::first_symbolic : Dimensions::fixed, options.batch_dimension);
       } else {
         onnx::TensorProto& tensor = *onnx_graph.add_initializer();
         set_float_tensor(tensor, node.name(), node.shape(), values, float_type);
@@ -219,10 +226,8 @@ onnx::ModelProto build_model(const Graph& graph, std::span<const Expr> outputs, 
                               node.name(), to_string(node.kind())));
     }
     if (!output_names.insert(node.name()).second) continue;
-    // With a symbolic batch the output's first dimension may be symbolic
-    // too: the shape is left to ONNX's shape inference then.
-    set_value_info(*onnx_graph.add_output(), node.name(), float_type,
-                   options.batch_dimension.empty() ? &node.shape() : nullptr, "");
+    set_value_info(*onnx_graph.add_output(), node.name(), float_type, node.shape(),
+                   symbolic ? Dimensions::unknown : Dimensions::fixed, "");
   }
 
   // Every tensor name must be produced once: a dagrad name that collides

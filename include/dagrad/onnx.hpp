@@ -26,8 +26,9 @@ struct OnnxExportOptions {
   // engines and accelerators run fastest. Values are rounded to float32.
   bool float32 = false;
   // A name such as "batch" makes the first dimension of every graph input
-  // (and the dimension it flows into) symbolic, so the model accepts any
-  // batch size. Empty: every dimension is fixed to the graph's shapes.
+  // symbolic, so the model accepts any batch size; the outputs then declare
+  // their rank and leave their dimensions to ONNX's shape inference. Empty:
+  // every dimension is fixed to the graph's shapes.
   std::string batch_dimension;
 };
 

@@ -75,6 +75,9 @@ struct OpCase {
   std::function<std::vector<Expr>(Graph&)> build;
 };
 
+// gtest prints a parameter in test listings; the case's name says it all.
+void PrintTo(const OpCase& test_case, std::ostream* out) { *out << test_case.name; }
+
 Tensor values(const Shape& shape, std::uint64_t seed, double low = -2.0, double high = 2.0) {
   Rng rng(seed);
   return random_uniform(shape, rng, low, high);
@@ -273,7 +276,7 @@ TEST_F(OnnxTest, SoftmaxClassifierWithSharedNodesRoundTrips) {
   Expr labels = graph.input("labels", Tensor{0.0, 2.0, 1.0, 1.0, 0.0});
   MLP model(graph, {4, 6, 3}, Activation::relu, rng);
   Expr logits = model(x);
-  Expr loss = add(softmax_cross_entropy(logits, labels, "cross_entropy"), mul(sum(square(logits)), 1e-3), "loss");
+  Expr loss = add(softmax_cross_entropy(logits, labels, "cross_entropy"), sum(square(logits)) * 1e-3, "loss");
   verify(graph, {loss, softmax(logits, "probabilities")});
 }
 
@@ -282,7 +285,7 @@ TEST_F(OnnxTest, SoftmaxClassifierWithSharedNodesRoundTrips) {
 TEST_F(OnnxTest, LeavesBecomeGraphInputsOrInitializersAndKeepTheirKindOnImport) {
   Graph graph;
   Expr x = graph.input("x", Tensor{{1.0, 2.0}});
-  Expr w = graph.parameter("w", Tensor{{0.5}, {-1.5}});
+  Expr w = graph.parameter("w", Tensor(Shape{2, 1}, {0.5, -1.5}));
   Expr c = graph.constant(Tensor{3.0}, "c");
   Expr y = add(matmul(x, w), c, "y");
   graph.forward(y);
@@ -364,6 +367,7 @@ std::string model_with_unsupported_op() {
   auto* output = graph.add_output();
   output->set_name("y");
   output->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::DOUBLE);
+  output->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(3);
   std::string bytes;
   model.SerializeToString(&bytes);
   return bytes;
@@ -372,7 +376,8 @@ std::string model_with_unsupported_op() {
 TEST_F(OnnxTest, UnsupportedOperatorFailsNamingNodeAndOpType) {
   const std::string file = write("foreign.onnx", model_with_unsupported_op());
   // The model is valid ONNX: only dagrad lacks the operator.
-  EXPECT_EQ(run_onnx_checker(file, dir_).status, 0);
+  auto checked = run_onnx_checker(file, dir_);
+  EXPECT_EQ(checked.status, 0) << checked.out << checked.err;
   const std::string message = error_message<FileError>([&] { (void)load_onnx(file); });
   EXPECT_NE(message.find(file + ": node \"gelu_part\" (Erf) has no dagrad equivalent (dagrad imports: "),
             std::string::npos)
