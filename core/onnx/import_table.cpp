@@ -108,6 +108,19 @@ Expr import_reshape(ImportContext& c) {
   return reshape(x, Shape(std::span<const std::int64_t>(shape.data(), shape.size())), c.output_name());
 }
 
+// Flatten to (product of the dimensions before axis, product of the rest),
+// written with -1 for the leading part so the batch may change.
+Expr import_flatten(ImportContext& c) {
+  Expr x = c.input(0);
+  const std::int64_t rank = x.shape().rank();
+  std::int64_t axis = c.int_attribute("axis", 1);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis > rank) c.fail(fmt::format("has axis {} for a rank-{} input", axis, rank));
+  std::int64_t trailing = 1;
+  for (std::int64_t k = axis; k < rank; ++k) trailing *= x.shape()[int(k)];
+  return reshape(x, axis == 0 ? Shape{1, -1} : Shape{-1, trailing}, c.output_name());
+}
+
 // mul(x, x) is what export writes for square; mapping it back to square
 // gives the same bits and the same node.
 Expr import_mul(ImportContext& c) {
@@ -134,6 +147,7 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
       {"Gemm", import_gemm},
       {"Transpose", import_transpose},
       {"Reshape", import_reshape},
+      {"Flatten", import_flatten},
       {"ReduceSum", reduction("sum")},
       {"ReduceMean", reduction("mean")},
       {"Softmax", last_axis("softmax")},

@@ -190,7 +190,7 @@ class Importer final : public ImportContext {
     try {
       return int_tensor(*found->second);
     } catch (const MappingError& e) {
-      fail(e.what());
+      fail(fmt::format("needs integers as input {}: {}", i, e.what()));
     }
   }
 
@@ -257,7 +257,7 @@ class Importer final : public ImportContext {
       try {
         return float_tensor(tensor);
       } catch (const MappingError& e) {
-        fail(e.what());
+        fail(fmt::format("reads a bad initializer: {}", e.what()));
       }
     }();
     // Initializers dagrad wrote say what they were; any other floating-point
@@ -313,7 +313,7 @@ class Importer final : public ImportContext {
     } catch (const MappingError&) {
       throw;
     } catch (const Error& e) {
-      fail(e.what());
+      fail(fmt::format("cannot be built in dagrad: {}", e.what()));
     }
   }
 

@@ -407,6 +407,46 @@ TEST_F(OnnxTest, ForeignTransposeWithOtherPermutationFailsNamingIt) {
             "and nothing else");
 }
 
+// Damaged models fail with the tensor or node named, never a crash.
+TEST_F(OnnxTest, DamagedModelsFailNamingWhatIsWrong) {
+  Graph graph;
+  Expr x = graph.input("x", Tensor{1.0, 2.0});
+  Expr y = add(x, graph.parameter("w", Tensor{0.5, 0.25}), "y");
+  onnx::ModelProto model;
+  ASSERT_TRUE(model.ParseFromString(onnx_model_bytes(graph, std::vector<Expr>{y})));
+  auto parse = [](const onnx::ModelProto& damaged) {
+    std::string bytes;
+    damaged.SerializeToString(&bytes);
+    return error_message<FileError>([&] { (void)parse_onnx(bytes, "damaged.onnx"); });
+  };
+
+  onnx::ModelProto short_weights = model;
+  short_weights.mutable_graph()->mutable_initializer(0)->mutable_raw_data()->resize(8);
+  EXPECT_EQ(parse(short_weights), "damaged.onnx: node \"y\" (Add) reads a bad initializer: tensor \"w\" has 1 values for shape (2,)");
+
+  onnx::ModelProto unknown_input = model;
+  unknown_input.mutable_graph()->mutable_node(0)->set_input(1, "v");
+  EXPECT_EQ(parse(unknown_input),
+            "damaged.onnx: node \"y\" (Add) uses \"v\" before any node computes it (ONNX nodes must be in "
+            "topological order)");
+
+  onnx::ModelProto integer_input = model;
+  integer_input.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(
+      onnx::TensorProto::INT64);
+  EXPECT_EQ(parse(integer_input),
+            "damaged.onnx: graph input \"x\" holds INT64; dagrad's inputs are floating-point (FLOAT or DOUBLE)");
+
+  onnx::ModelProto bad_shapes = model;
+  bad_shapes.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)
+      ->set_dim_value(3);
+  const std::string shape_message = parse(bad_shapes);
+  EXPECT_TRUE(shape_message.starts_with("damaged.onnx: node \"y\" (Add) cannot be built in dagrad: ")) << shape_message;
+
+  onnx::ModelProto missing_output = model;
+  missing_output.mutable_graph()->mutable_output(0)->set_name("z");
+  EXPECT_EQ(parse(missing_output), "damaged.onnx: graph output \"z\" is not computed by any node dagrad imported");
+}
+
 // A foreign classifier layer as PyTorch exports it: Gemm with transB=1.
 TEST_F(OnnxTest, GemmImportsAsMatmulAndAdd) {
   onnx::ModelProto model;
@@ -448,6 +488,73 @@ TEST_F(OnnxTest, GemmImportsAsMatmulAndAdd) {
   g.set_value(g.find("x"), Tensor{{1.0, -1.0}, {2.0, 0.5}});
   EXPECT_EQ(fmt::format("{}", g.forward(imported.outputs.front())),
             fmt::format("{}", Tensor{{-0.5, -1.5, -0.75}, {3.5, 7.5, 13.25}}));
+}
+
+
+// A small foreign model (as another exporter writes one: Flatten, Gemm,
+// Constant, Identity) imports and computes what ONNX Runtime computes.
+TEST_F(OnnxTest, ForeignModelImportsAndAgreesWithOnnxRuntime) {
+  onnx::ModelProto model;
+  model.set_ir_version(onnx::IR_VERSION);
+  model.add_opset_import()->set_version(17);
+  onnx::GraphProto& graph = *model.mutable_graph();
+  graph.set_name("foreign");
+  auto declare = [](onnx::ValueInfoProto* info, std::string name, std::vector<std::int64_t> dims) {
+    info->set_name(name);
+    auto* type = info->mutable_type()->mutable_tensor_type();
+    type->set_elem_type(onnx::TensorProto::DOUBLE);
+    type->mutable_shape()->add_dim()->set_dim_param("N");
+    for (auto d : dims) type->mutable_shape()->add_dim()->set_dim_value(d);
+  };
+  declare(graph.add_input(), "image", {2, 2});
+  declare(graph.add_output(), "scores", {3});
+  auto add_double = [](onnx::TensorProto* tensor, std::string name, std::vector<std::int64_t> dims,
+                       std::vector<double> values) {
+    tensor->set_name(name);
+    tensor->set_data_type(onnx::TensorProto::DOUBLE);
+    for (auto d : dims) tensor->add_dims(d);
+    for (double v : values) tensor->add_double_data(v);
+  };
+  add_double(graph.add_initializer(), "fc.weight", {3, 4}, {0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8, 0.9, 1.0, -1.1, 1.2});
+  add_double(graph.add_initializer(), "fc.bias", {3}, {0.05, -0.05, 0.5});
+  auto add_node = [&](std::string op_type, std::vector<std::string> inputs, std::string output) {
+    auto* node = graph.add_node();
+    node->set_name(output + "_node");
+    node->set_op_type(op_type);
+    for (const auto& input : inputs) node->add_input(input);
+    node->add_output(output);
+    return node;
+  };
+  add_node("Flatten", {"image"}, "flat");
+  auto* gemm = add_node("Gemm", {"flat", "fc.weight", "fc.bias"}, "fc");
+  auto* trans_b = gemm->add_attribute();
+  trans_b->set_name("transB");
+  trans_b->set_type(onnx::AttributeProto::INT);
+  trans_b->set_i(1);
+  add_node("Relu", {"fc"}, "activated");
+  auto* constant = add_node("Constant", {}, "half");
+  auto* value = constant->add_attribute();
+  value->set_name("value");
+  value->set_type(onnx::AttributeProto::TENSOR);
+  add_double(value->mutable_t(), "", {}, {0.5});
+  add_node("Mul", {"activated", "half"}, "scaled");
+  add_node("Identity", {"scaled"}, "scores");
+  std::string bytes;
+  model.SerializeToString(&bytes);
+  const std::string file = write("foreign.onnx", bytes);
+  auto checked = run_onnx_checker(file, dir_);
+  EXPECT_EQ(checked.status, 0) << checked.out << checked.err;
+
+  const Tensor image(Shape{2, 2, 2}, {1.0, 2.0, -3.0, 4.0, 0.5, -0.25, 2.0, 1.5});
+  auto runtime = run_onnxruntime(file, {{"image", image}}, dir_);
+  LoadedGraph imported = load_onnx(file);
+  Graph& g = *imported.graph;
+  EXPECT_EQ(g.node(g.find("half")).kind(), NodeKind::constant);
+  g.set_value(g.find("image"), image);
+  g.forward(imported.outputs);
+  ASSERT_TRUE(runtime.count("scores"));
+  EXPECT_EQ(runtime.at("scores").shape, (std::vector<std::int64_t>{2, 3}));
+  EXPECT_TRUE(agree_to_relative(imported.outputs.front().value(), runtime.at("scores").values, float64_tolerance));
 }
 
 }  // namespace
