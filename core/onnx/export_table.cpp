@@ -17,14 +17,12 @@ namespace {
 
 // A rule for an op whose ONNX operator has the same inputs, in order, and
 // no attributes.
-ExportRule same_operator(std::string_view op_type, std::string_view summary) {
-  return {.composite = false,
-          .emit = [op_type](ExportContext& c) {
+ExportRule same_operator(std::string_view op_type) {
+  return {.composite = false, .emit = [op_type](ExportContext& c) {
             std::vector<std::string> inputs;
             for (std::size_t i = 0; i < c.node().inputs().size(); ++i) inputs.push_back(c.input(int(i)));
             c.emit_output(op_type, inputs);
-          },
-          .summary = summary};
+          }};
 }
 
 // sum and mean: {"axis": k, "keepdims": b}; no axis reduces every element.
@@ -55,31 +53,29 @@ std::vector<std::int64_t> reversed_axes(int rank) {
 
 const std::map<std::string, ExportRule, std::less<>>& export_rules() {
   static const std::map<std::string, ExportRule, std::less<>> rules{
-      {"sigmoid", same_operator("Sigmoid", "`Sigmoid`")},
-      {"tanh", same_operator("Tanh", "`Tanh`")},
-      {"relu", same_operator("Relu", "`Relu`")},
-      {"exp", same_operator("Exp", "`Exp`")},
-      {"log", same_operator("Log", "`Log`")},
-      {"sqrt", same_operator("Sqrt", "`Sqrt`")},
-      {"neg", same_operator("Neg", "`Neg`")},
-      {"add", same_operator("Add", "`Add`")},
-      {"sub", same_operator("Sub", "`Sub`")},
-      {"mul", same_operator("Mul", "`Mul`")},
-      {"div", same_operator("Div", "`Div`")},
+      {"sigmoid", same_operator("Sigmoid")},
+      {"tanh", same_operator("Tanh")},
+      {"relu", same_operator("Relu")},
+      {"exp", same_operator("Exp")},
+      {"log", same_operator("Log")},
+      {"sqrt", same_operator("Sqrt")},
+      {"neg", same_operator("Neg")},
+      {"add", same_operator("Add")},
+      {"sub", same_operator("Sub")},
+      {"mul", same_operator("Mul")},
+      {"div", same_operator("Div")},
       // dagrad's matmul is rank 2 only, where MatMul is the plain product.
-      {"matmul", same_operator("MatMul", "`MatMul`")},
+      {"matmul", same_operator("MatMul")},
       // x * x, bit for bit what square computes (Pow(x, 2) need not be).
       {"square",
        {.composite = false,
-        .emit = [](ExportContext& c) { c.emit_output("Mul", {c.input(0), c.input(0)}); },
-        .summary = "`Mul(x, x)`"}},
+        .emit = [](ExportContext& c) { c.emit_output("Mul", {c.input(0), c.input(0)}); }}},
       {"transpose",
        {.composite = false,
         .emit =
             [](ExportContext& c) {
               c.emit_output("Transpose", {c.input(0)}, {{"perm", reversed_axes(c.input_shape(0).rank())}});
-            },
-        .summary = "`Transpose` (axes reversed)"}},
+            }}},
       // NumPy's reshape: one -1 is inferred, as in ONNX. A 0 in dagrad's
       // shape means an empty dimension, which ONNX spells allowzero=1 (where
       // 0 would otherwise copy the input's dimension).
@@ -91,24 +87,19 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
               std::vector<OnnxAttribute> attributes;
               if (std::find(shape.begin(), shape.end(), 0) != shape.end()) attributes.push_back({"allowzero", 1});
               c.emit_output("Reshape", {c.input(0), c.int64s("shape", shape)}, attributes);
-            },
-        .summary = "`Reshape` (shape as an int64 initializer)"}},
+            }}},
       {"sum",
        {.composite = false,
-        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceSum", /*axes_as_input=*/true); },
-        .summary = "`ReduceSum` (axes input, keepdims)"}},
+        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceSum", /*axes_as_input=*/true); }}},
       {"mean",
        {.composite = false,
-        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceMean", /*axes_as_input=*/false); },
-        .summary = "`ReduceMean` (axes attribute, keepdims)"}},
+        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceMean", /*axes_as_input=*/false); }}},
       {"softmax",
        {.composite = false,
-        .emit = [](ExportContext& c) { c.emit_output("Softmax", {c.input(0)}, {{"axis", std::int64_t{-1}}}); },
-        .summary = "`Softmax` (axis -1)"}},
+        .emit = [](ExportContext& c) { c.emit_output("Softmax", {c.input(0)}, {{"axis", std::int64_t{-1}}}); }}},
       {"log_softmax",
        {.composite = false,
-        .emit = [](ExportContext& c) { c.emit_output("LogSoftmax", {c.input(0)}, {{"axis", std::int64_t{-1}}}); },
-        .summary = "`LogSoftmax` (axis -1)"}},
+        .emit = [](ExportContext& c) { c.emit_output("LogSoftmax", {c.input(0)}, {{"axis", std::int64_t{-1}}}); }}},
 
       // ---- composites: small subgraphs with the op's own formula ----
 
@@ -123,8 +114,7 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
               const std::string norm = c.emit("Sqrt", {sum});
               const std::string clamped = c.emit("Max", {norm, c.scalar("epsilon", 1e-12)});
               c.emit_output("Div", {c.input(0), clamped});
-            },
-        .summary = "`x / Max(Sqrt(ReduceSum(x * x, -1)), 1e-12)`"}},
+            }}},
       // L = sum(|y - yhat|)
       {"l1",
        {.composite = true,
@@ -133,8 +123,7 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
               const std::string difference = c.emit("Sub", {c.input(1), c.input(0)});
               const std::string magnitude = c.emit("Abs", {difference});
               c.emit_output("ReduceSum", {magnitude}, {{"keepdims", std::int64_t{0}}});
-            },
-        .summary = "`ReduceSum(Abs(y - yhat))`"}},
+            }}},
       // L = sum((y - yhat)^2)
       {"l2",
        {.composite = true,
@@ -143,8 +132,7 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
               const std::string difference = c.emit("Sub", {c.input(1), c.input(0)});
               const std::string squares = c.emit("Mul", {difference, difference});
               c.emit_output("ReduceSum", {squares}, {{"keepdims", std::int64_t{0}}});
-            },
-        .summary = "`ReduceSum((y - yhat) * (y - yhat))`"}},
+            }}},
       // L = -mean over rows of log_softmax(z)[label]: labels are class
       // indices stored as floats, (batch) or (batch, 1).
       {"softmax_cross_entropy",
@@ -157,8 +145,7 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
               const std::string picked = c.emit("GatherElements", {log_probabilities, column}, {{"axis", std::int64_t{1}}});
               const std::string mean = c.emit("ReduceMean", {picked}, {{"keepdims", std::int64_t{0}}});
               c.emit_output("Neg", {mean});
-            },
-        .summary = "`-ReduceMean(GatherElements(LogSoftmax(z), Cast(labels)))`"}},
+            }}},
       // L = mean(max(z, 0) - z t + log(1 + e^-|z|)): e^-|z| never overflows.
       // ONNX has no log1p, so the last term is Log(1 + e^-|z|), which differs
       // from dagrad's log1p by the rounding of 1 + e^-|z| (at most 1.2e-16
@@ -177,8 +164,7 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
                   c.emit("Log", {c.emit("Add", {c.scalar("one", 1.0), c.emit("Exp", {negative_magnitude})})});
               const std::string elementwise = c.emit("Add", {linear, softplus});
               c.emit_output("ReduceMean", {elementwise}, {{"keepdims", std::int64_t{0}}});
-            },
-        .summary = "`ReduceMean(Max(z, 0) - z * t + Log(1 + Exp(-Abs(z))))`"}},
+            }}},
   };
   return rules;
 }

@@ -20,32 +20,34 @@
 namespace dagrad {
 namespace onnx_mapping {
 
-std::optional<const onnx::AttributeProto*> ImportContext::attribute(std::string_view name) const {
+const onnx::AttributeProto* ImportContext::attribute(std::string_view name) const {
   for (const onnx::AttributeProto& attribute : node().attribute()) {
     if (attribute.name() == name) return &attribute;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 std::int64_t ImportContext::int_attribute(std::string_view name, std::int64_t fallback) const {
-  auto found = attribute(name);
-  if (!found) return fallback;
-  if ((*found)->type() != onnx::AttributeProto::INT) fail(fmt::format("attribute \"{}\" is not an integer", name));
-  return (*found)->i();
+  const onnx::AttributeProto* found = attribute(name);
+  if (found == nullptr) return fallback;
+  if (found->type() != onnx::AttributeProto::INT) fail(fmt::format("attribute \"{}\" is not an integer", name));
+  return found->i();
 }
 
 float ImportContext::float_attribute(std::string_view name, float fallback) const {
-  auto found = attribute(name);
-  if (!found) return fallback;
-  if ((*found)->type() != onnx::AttributeProto::FLOAT) fail(fmt::format("attribute \"{}\" is not a float", name));
-  return (*found)->f();
+  const onnx::AttributeProto* found = attribute(name);
+  if (found == nullptr) return fallback;
+  if (found->type() != onnx::AttributeProto::FLOAT) fail(fmt::format("attribute \"{}\" is not a float", name));
+  return found->f();
 }
 
 std::optional<std::vector<std::int64_t>> ImportContext::ints_attribute(std::string_view name) const {
-  auto found = attribute(name);
-  if (!found) return std::nullopt;
-  if ((*found)->type() != onnx::AttributeProto::INTS) fail(fmt::format("attribute \"{}\" is not a list of integers", name));
-  return std::vector<std::int64_t>((*found)->ints().begin(), (*found)->ints().end());
+  const onnx::AttributeProto* found = attribute(name);
+  if (found == nullptr) return std::nullopt;
+  if (found->type() != onnx::AttributeProto::INTS) {
+    fail(fmt::format("attribute \"{}\" is not a list of integers", name));
+  }
+  return std::vector<std::int64_t>(found->ints().begin(), found->ints().end());
 }
 
 void ImportContext::fail(std::string_view what) const {
@@ -319,11 +321,11 @@ class Importer final : public ImportContext {
 
   // A Constant node's tensor is an initializer by another name.
   void import_constant(const onnx::NodeProto& onnx_node) {
-    auto value = attribute("value");
-    if (!value || (*value)->type() != onnx::AttributeProto::TENSOR) {
+    const onnx::AttributeProto* value = attribute("value");
+    if (value == nullptr || value->type() != onnx::AttributeProto::TENSOR) {
       fail("has no \"value\" tensor (dagrad imports only tensor-valued Constant nodes)");
     }
-    onnx::TensorProto& tensor = node_constants_.emplace_back((*value)->t());
+    onnx::TensorProto& tensor = node_constants_.emplace_back(value->t());
     tensor.set_name(onnx_node.output(0));
     constant_tensors_[tensor.name()] = &tensor;
     is_node_constant_.insert(tensor.name());

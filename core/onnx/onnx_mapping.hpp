@@ -77,8 +77,6 @@ struct ExportRule {
   // model may contain, so import maps it back without a marker.
   bool composite = false;
   std::function<void(ExportContext&)> emit;
-  // For the README's table: what the op becomes.
-  std::string_view summary;
 };
 
 // dagrad op name -> rule (export_table.cpp).
@@ -107,7 +105,8 @@ class ImportContext {
   virtual Expr scalar(double value, std::string_view label) = 0;
 
   // Attributes, with ONNX's defaults.
-  std::optional<const onnx::AttributeProto*> attribute(std::string_view name) const;
+  // nullptr when the node does not set it.
+  const onnx::AttributeProto* attribute(std::string_view name) const;
   std::int64_t int_attribute(std::string_view name, std::int64_t fallback) const;
   float float_attribute(std::string_view name, float fallback) const;
   std::optional<std::vector<std::int64_t>> ints_attribute(std::string_view name) const;
