@@ -121,6 +121,17 @@ Expr import_flatten(ImportContext& c) {
   return reshape(x, axis == 0 ? Shape{1, -1} : Shape{-1, trailing}, c.output_name());
 }
 
+// x^2 and x^0.5 (PyTorch writes x ** 2 as Pow); other exponents have no
+// dagrad op.
+Expr import_pow(ImportContext& c) {
+  const std::optional<double> exponent = c.constant_scalar(1);
+  if (exponent == 2.0) return square(c.input(0), c.output_name());
+  if (exponent == 0.5) return sqrt(c.input(0), c.output_name());
+  c.fail(exponent ? fmt::format("raises to the power {}; dagrad imports Pow with the exponent 2 (square) or 0.5 (sqrt)",
+                                *exponent)
+                  : std::string("has a computed exponent; dagrad imports Pow with a constant 2 or 0.5"));
+}
+
 // mul(x, x) is what export writes for square; mapping it back to square
 // gives the same bits and the same node.
 Expr import_mul(ImportContext& c) {
@@ -142,6 +153,7 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
       {"Add", same_op("add")},
       {"Sub", same_op("sub")},
       {"Mul", import_mul},
+      {"Pow", import_pow},
       {"Div", same_op("div")},
       {"MatMul", same_op("matmul")},
       {"Gemm", import_gemm},

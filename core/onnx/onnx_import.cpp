@@ -196,6 +196,21 @@ class Importer final : public ImportContext {
     }
   }
 
+  std::optional<double> constant_scalar(int i) override {
+    if (i >= current_->input_size()) fail(fmt::format("has no input {}", i));
+    auto found = constant_tensors_.find(current_->input(i));
+    if (found == constant_tensors_.end()) return std::nullopt;
+    const int type = found->second->data_type();
+    if (type != onnx::TensorProto::DOUBLE && type != onnx::TensorProto::FLOAT) return std::nullopt;
+    try {
+      Tensor value = float_tensor(*found->second);
+      if (value.size() != 1) return std::nullopt;
+      return value.data()[0];
+    } catch (const MappingError& e) {
+      fail(fmt::format("reads a bad initializer: {}", e.what()));
+    }
+  }
+
   Expr scalar(double value, std::string_view label) override {
     return graph_->constant(Tensor(Shape{}, {value}), fmt::format("{}/{}", output_name(), label));
   }

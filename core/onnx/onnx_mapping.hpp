@@ -98,6 +98,9 @@ class ImportContext {
   // Input i as constant integers (an int64 initializer or Constant output);
   // throws naming the node when it is not constant.
   virtual std::vector<std::int64_t> constant_ints(int i) = 0;
+  // Input i as one constant number (a one-element floating-point
+  // initializer or Constant output), or nothing when it is computed.
+  virtual std::optional<double> constant_scalar(int i) = 0;
   // The ONNX default opset version of the model (semantics changed across
   // versions for Softmax and the reductions).
   virtual std::int64_t opset() const = 0;

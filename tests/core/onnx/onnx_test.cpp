@@ -492,7 +492,7 @@ TEST_F(OnnxTest, GemmImportsAsMatmulAndAdd) {
 
 
 // A small foreign model (as another exporter writes one: Flatten, Gemm,
-// Constant, Identity) imports and computes what ONNX Runtime computes.
+// Constant, Pow, Identity) imports and computes what ONNX Runtime computes.
 TEST_F(OnnxTest, ForeignModelImportsAndAgreesWithOnnxRuntime) {
   onnx::ModelProto model;
   model.set_ir_version(onnx::IR_VERSION);
@@ -538,7 +538,9 @@ TEST_F(OnnxTest, ForeignModelImportsAndAgreesWithOnnxRuntime) {
   value->set_type(onnx::AttributeProto::TENSOR);
   add_double(value->mutable_t(), "", {}, {0.5});
   add_node("Mul", {"activated", "half"}, "scaled");
-  add_node("Identity", {"scaled"}, "scores");
+  add_double(graph.add_initializer(), "two", {}, {2.0});
+  add_node("Pow", {"scaled", "two"}, "squared");
+  add_node("Identity", {"squared"}, "scores");
   std::string bytes;
   model.SerializeToString(&bytes);
   const std::string file = write("foreign.onnx", bytes);
@@ -550,6 +552,7 @@ TEST_F(OnnxTest, ForeignModelImportsAndAgreesWithOnnxRuntime) {
   LoadedGraph imported = load_onnx(file);
   Graph& g = *imported.graph;
   EXPECT_EQ(g.node(g.find("half")).kind(), NodeKind::constant);
+  EXPECT_EQ(g.node(g.find("squared")).op_name(), "square");
   g.set_value(g.find("image"), image);
   g.forward(imported.outputs);
   ASSERT_TRUE(runtime.count("scores"));
