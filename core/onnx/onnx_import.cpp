@@ -226,15 +226,17 @@ class Importer final : public ImportContext {
     for (const onnx::StringStringEntryProto& entry : model_.metadata_props()) {
       if (!entry.key().starts_with(composite_key_prefix)) continue;
       const std::string name = entry.key().substr(composite_key_prefix.size());
-      nlohmann::json marker = nlohmann::json::parse(entry.value(), nullptr, /*allow_exceptions=*/false);
-      if (!marker.is_object() || !marker["op"].is_string() || !marker["inputs"].is_array() ||
-          !marker["nodes"].is_array()) {
+      try {
+        const nlohmann::json marker = nlohmann::json::parse(entry.value());
+        composites_[name] = {marker.at("op").get<std::string>(), marker.at("inputs").get<std::vector<std::string>>()};
+        for (const std::string& node_name : marker.at("nodes").get<std::vector<std::string>>()) {
+          composite_nodes_.insert(node_name);
+        }
+      } catch (const nlohmann::json::exception&) {
         throw MappingError(fmt::format("the metadata entry \"{}\" is not a dagrad composite marker "
-                                       "({{\"op\", \"inputs\", \"nodes\"}})",
+                                       "({{\"op\": name, \"inputs\": [names], \"nodes\": [names]}})",
                                        entry.key()));
       }
-      composites_[name] = {marker["op"].get<std::string>(), marker["inputs"].get<std::vector<std::string>>()};
-      for (const auto& node_name : marker["nodes"]) composite_nodes_.insert(node_name.get<std::string>());
     }
   }
 

@@ -442,6 +442,15 @@ TEST_F(OnnxTest, DamagedModelsFailNamingWhatIsWrong) {
   const std::string shape_message = parse(bad_shapes);
   EXPECT_TRUE(shape_message.starts_with("damaged.onnx: node \"y\" (Add) cannot be built in dagrad: ")) << shape_message;
 
+  Expr loss = l2(y, graph.constant(Tensor{0.0, 0.0}, "target"), "loss");
+  onnx::ModelProto bad_marker;
+  ASSERT_TRUE(bad_marker.ParseFromString(onnx_model_bytes(graph, std::vector<Expr>{loss})));
+  ASSERT_EQ(bad_marker.metadata_props_size(), 1);
+  bad_marker.mutable_metadata_props(0)->set_value(R"({"op": "l2", "inputs": [1, 2], "nodes": []})");
+  EXPECT_EQ(parse(bad_marker),
+            "damaged.onnx: the metadata entry \"dagrad.composite:loss\" is not a dagrad composite marker "
+            "({\"op\": name, \"inputs\": [names], \"nodes\": [names]})");
+
   onnx::ModelProto missing_output = model;
   missing_output.mutable_graph()->mutable_output(0)->set_name("z");
   EXPECT_EQ(parse(missing_output), "damaged.onnx: graph output \"z\" is not computed by any node dagrad imported");
