@@ -16,8 +16,9 @@
 namespace dagrad::onnx_mapping {
 namespace {
 
-ImportRule same_op(std::string_view dagrad_op) {
-  return [dagrad_op](ImportContext& c) {
+ImportRule same_op(std::string_view dagrad_op, int arity) {
+  return [dagrad_op, arity](ImportContext& c) {
+    c.expect_inputs(arity, arity);
     std::vector<Expr> inputs;
     for (int i = 0; i < c.input_count(); ++i) inputs.push_back(c.input(i));
     return c.graph().apply(dagrad_op, inputs, {}, c.output_name());
@@ -29,6 +30,7 @@ ImportRule same_op(std::string_view dagrad_op) {
 // axis or all of them; ONNX's keepdims defaults to 1.
 ImportRule reduction(std::string_view dagrad_op) {
   return [dagrad_op](ImportContext& c) {
+    c.expect_inputs(1, 2);
     std::optional<std::vector<std::int64_t>> axes = c.ints_attribute("axes");
     if (c.input_count() > 1) axes = c.constant_ints(1);
     const bool keepdims = c.int_attribute("keepdims", 1) != 0;
@@ -52,6 +54,7 @@ ImportRule reduction(std::string_view dagrad_op) {
 // there, which over the last axis is the same thing.
 ImportRule last_axis(std::string_view dagrad_op) {
   return [dagrad_op](ImportContext& c) {
+    c.expect_inputs(1, 1);
     Expr x = c.input(0);
     const std::int64_t rank = x.shape().rank();
     std::int64_t axis = c.int_attribute("axis", c.opset() >= 13 ? -1 : 1);
@@ -66,6 +69,7 @@ ImportRule last_axis(std::string_view dagrad_op) {
 
 // Y = alpha A' B' + beta C, A' = A^T if transA, B' = B^T if transB.
 Expr import_gemm(ImportContext& c) {
+  c.expect_inputs(2, 3);
   const std::string& name = c.output_name();
   Expr a = c.input(0), b = c.input(1);
   if (c.int_attribute("transA", 0) != 0) a = transpose(a, name + "/transpose_a");
@@ -81,6 +85,7 @@ Expr import_gemm(ImportContext& c) {
 }
 
 Expr import_transpose(ImportContext& c) {
+  c.expect_inputs(1, 1);
   Expr x = c.input(0);
   if (auto perm = c.ints_attribute("perm")) {
     std::vector<std::int64_t> reversed;
@@ -96,6 +101,7 @@ Expr import_transpose(ImportContext& c) {
 // ONNX's 0 copies the input's dimension unless allowzero=1, where it means
 // an empty dimension as in dagrad (and NumPy).
 Expr import_reshape(ImportContext& c) {
+  c.expect_inputs(2, 2);
   Expr x = c.input(0);
   std::vector<std::int64_t> shape = c.constant_ints(1);
   if (c.int_attribute("allowzero", 0) == 0) {
@@ -111,6 +117,7 @@ Expr import_reshape(ImportContext& c) {
 // Flatten to (product of the dimensions before axis, product of the rest),
 // written with -1 for the leading part so the batch may change.
 Expr import_flatten(ImportContext& c) {
+  c.expect_inputs(1, 1);
   Expr x = c.input(0);
   const std::int64_t rank = x.shape().rank();
   std::int64_t axis = c.int_attribute("axis", 1);
@@ -124,6 +131,7 @@ Expr import_flatten(ImportContext& c) {
 // x^2 and x^0.5 (PyTorch writes x ** 2 as Pow); other exponents have no
 // dagrad op.
 Expr import_pow(ImportContext& c) {
+  c.expect_inputs(2, 2);
   const std::optional<double> exponent = c.constant_scalar(1);
   if (exponent == 2.0) return square(c.input(0), c.output_name());
   if (exponent == 0.5) return sqrt(c.input(0), c.output_name());
@@ -135,6 +143,7 @@ Expr import_pow(ImportContext& c) {
 // mul(x, x) is what export writes for square; mapping it back to square
 // gives the same bits and the same node.
 Expr import_mul(ImportContext& c) {
+  c.expect_inputs(2, 2);
   if (c.node().input(0) == c.node().input(1)) return square(c.input(0), c.output_name());
   return mul(c.input(0), c.input(1), c.output_name());
 }
@@ -143,19 +152,19 @@ Expr import_mul(ImportContext& c) {
 
 const std::map<std::string, ImportRule, std::less<>>& import_rules() {
   static const std::map<std::string, ImportRule, std::less<>> rules{
-      {"Sigmoid", same_op("sigmoid")},
-      {"Tanh", same_op("tanh")},
-      {"Relu", same_op("relu")},
-      {"Exp", same_op("exp")},
-      {"Log", same_op("log")},
-      {"Sqrt", same_op("sqrt")},
-      {"Neg", same_op("neg")},
-      {"Add", same_op("add")},
-      {"Sub", same_op("sub")},
+      {"Sigmoid", same_op("sigmoid", 1)},
+      {"Tanh", same_op("tanh", 1)},
+      {"Relu", same_op("relu", 1)},
+      {"Exp", same_op("exp", 1)},
+      {"Log", same_op("log", 1)},
+      {"Sqrt", same_op("sqrt", 1)},
+      {"Neg", same_op("neg", 1)},
+      {"Add", same_op("add", 2)},
+      {"Sub", same_op("sub", 2)},
       {"Mul", import_mul},
       {"Pow", import_pow},
-      {"Div", same_op("div")},
-      {"MatMul", same_op("matmul")},
+      {"Div", same_op("div", 2)},
+      {"MatMul", same_op("matmul", 2)},
       {"Gemm", import_gemm},
       {"Transpose", import_transpose},
       {"Reshape", import_reshape},
@@ -165,7 +174,11 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
       {"Softmax", last_axis("softmax")},
       {"LogSoftmax", last_axis("log_softmax")},
       // No dagrad node: the output is another name for the input.
-      {"Identity", [](ImportContext& c) { return c.input(0); }},
+      {"Identity",
+       [](ImportContext& c) {
+         c.expect_inputs(1, 1);
+         return c.input(0);
+       }},
   };
   return rules;
 }

@@ -50,6 +50,14 @@ std::optional<std::vector<std::int64_t>> ImportContext::ints_attribute(std::stri
   return std::vector<std::int64_t>(found->ints().begin(), found->ints().end());
 }
 
+void ImportContext::expect_inputs(int least, int most) const {
+  const int count = node().input_size();
+  if (count < least || count > most) {
+    fail(least == most ? fmt::format("has {} inputs; it takes {}", count, least)
+                       : fmt::format("has {} inputs; it takes {} to {}", count, least, most));
+  }
+}
+
 void ImportContext::fail(std::string_view what) const {
   throw MappingError(fmt::format("node \"{}\" ({}) {}", node().name(), node().op_type(), what));
 }

@@ -113,6 +113,8 @@ class ImportContext {
   std::int64_t int_attribute(std::string_view name, std::int64_t fallback) const;
   float float_attribute(std::string_view name, float fallback) const;
   std::optional<std::vector<std::int64_t>> ints_attribute(std::string_view name) const;
+  // Fails unless the node has between `least` and `most` inputs.
+  void expect_inputs(int least, int most) const;
   // Throws FileError-ready text: `node "n" (OpType): what`.
   [[noreturn]] void fail(std::string_view what) const;
 };

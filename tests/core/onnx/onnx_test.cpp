@@ -430,6 +430,10 @@ TEST_F(OnnxTest, DamagedModelsFailNamingWhatIsWrong) {
             "damaged.onnx: node \"y\" (Add) uses \"v\" before any node computes it (ONNX nodes must be in "
             "topological order)");
 
+  onnx::ModelProto one_input_add = model;
+  one_input_add.mutable_graph()->mutable_node(0)->mutable_input()->RemoveLast();
+  EXPECT_EQ(parse(one_input_add), "damaged.onnx: node \"y\" (Add) has 1 inputs; it takes 2");
+
   onnx::ModelProto integer_input = model;
   integer_input.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(
       onnx::TensorProto::INT64);
