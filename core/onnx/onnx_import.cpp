@@ -263,6 +263,9 @@ class Importer final : public ImportContext {
     for (const auto& dim : type.tensor_type().shape().dim()) {
       // A symbolic dimension (a batch) starts at 1 until set_value.
       dims.push_back(dim.has_dim_value() ? dim.dim_value() : 1);
+      if (dims.back() < 0) {
+        throw MappingError(fmt::format("graph input \"{}\" declares the dimension {}", input.name(), dims.back()));
+      }
     }
     if (dims.size() > std::size_t(Shape::max_rank)) {
       throw MappingError(fmt::format("graph input \"{}\" has rank {}; dagrad's tensors have rank {} at most",

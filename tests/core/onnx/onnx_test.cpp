@@ -444,6 +444,10 @@ TEST_F(OnnxTest, DamagedModelsFailNamingWhatIsWrong) {
   bad_shapes.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)
       ->set_dim_value(3);
   const std::string shape_message = parse(bad_shapes);
+  onnx::ModelProto negative_dimension = model;
+  negative_dimension.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()
+      ->mutable_dim(0)->set_dim_value(-2);
+  EXPECT_EQ(parse(negative_dimension), "damaged.onnx: graph input \"x\" declares the dimension -2");
   EXPECT_TRUE(shape_message.starts_with("damaged.onnx: node \"y\" (Add) cannot be built in dagrad: ")) << shape_message;
 
   Expr loss = l2(y, graph.constant(Tensor{0.0, 0.0}, "target"), "loss");
