@@ -12,29 +12,31 @@
 namespace {
 using namespace dagrad;
 
-class BceWithLogits final : public Op {
+class BceWithLogits final : public TypedOp<BceWithLogits> {
  public:
   std::string_view name() const override { return "bce_with_logits"; }
+  int arity() const override { return 2; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 2) throw ShapeError(fmt::format("takes 2 inputs (logits, targets), got {}", inputs.size()));
     if (inputs[0] != inputs[1]) {
       throw ShapeError(fmt::format("logits of shape {} and targets of shape {} differ", inputs[0], inputs[1]));
     }
     return Shape{};
   }
-  void forward(std::span<const TensorView> inputs, TensorView output) override {
-    auto z = flat(inputs[0]);
-    auto t = flat(inputs[1]);
-    const double total = (z.max(0.0) - z * t + (-z.abs()).exp().log1p()).sum();
-    output[0] = z.size() == 0 ? 0.0 : total / double(z.size());
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView loss) {
+    auto z = flat<T>(inputs[0]);
+    auto t = flat<T>(inputs[1]);
+    const T total = (z.max(T(0)) - z * t + (-z.abs()).exp().log1p()).sum();
+    loss.data<T>()[0] = z.size() == 0 ? T(0) : total / T(z.size());
   }
-  void backward(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
-    auto z = flat(inputs[0]);
-    auto t = flat(inputs[1]);
-    const double scale = dy[0] / double(z.size());
+  template <class T>
+  void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    auto z = flat<T>(inputs[0]);
+    auto t = flat<T>(inputs[1]);
+    const T scale = dy.data<T>()[0] / T(z.size());
     // 1 / (1 + e^-z) is exact at both ends (see ops/sigmoid.cpp).
-    if (grads[0].needed) write_gradient(grads[0], scale * (1.0 / (1.0 + (-z).exp()) - t));
+    if (grads[0].needed) write_gradient(grads[0], scale * (T(1) / (T(1) + (-z).exp()) - t));
     if (grads[1].needed) write_gradient(grads[1], -scale * z);
   }
 
@@ -51,7 +53,7 @@ class BceWithLogits final : public Op {
 
 namespace dagrad {
 Expr bce_with_logits(Expr logits, Expr targets, std::string name) {
-  return logits.graph().add(std::make_unique<BceWithLogits>(), {logits, targets}, std::move(name));
+  return logits.graph().add_op(std::make_unique<BceWithLogits>(), {logits, targets}, std::move(name));
 }
 }  // namespace dagrad
 

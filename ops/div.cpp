@@ -8,35 +8,25 @@
 namespace {
 using namespace dagrad;
 
-class Div final : public Op {
+class Div final : public BroadcastOp<Div> {
  public:
   std::string_view name() const override { return "div"; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 2) throw ShapeError(fmt::format("takes 2 inputs, got {}", inputs.size()));
-    return broadcast_shapes(inputs[0], inputs[1]);
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView y) {
+    broadcast_apply<T>(inputs[0], inputs[1], y, [](const auto& a, const auto& b) { return a / b; });
   }
-  void forward(std::span<const TensorView> inputs, TensorView output) override {
-    broadcast_apply(inputs[0], inputs[1], output, [](const auto& a, const auto& b) { return a / b; });
-  }
-  void backward(std::span<const TensorView> inputs, const TensorView& y, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
+  template <class T>
+  void backward_as(std::span<const TensorView> inputs, const TensorView& y, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
     const TensorView& b = inputs[1];
     if (grads[0].needed) {
-      auto quotient = [](const auto& g, const auto& divisor) { return g / divisor; };
-      if (grads[0].grad.size() == dy.size()) {
-        broadcast_apply(dy, b, TensorView(dy.shape(), grads[0].grad.data()), quotient, grads[0].accumulate);
-      } else {
-        scratch_.resize(dy.shape());
-        broadcast_apply(dy, b, scratch_, quotient);
-        sum_to_shape(scratch_, grads[0]);
-      }
+      write_broadcast_gradient<T>(dy, b, grads[0], scratch_, [](const auto& g, const auto& d) { return g / d; });
     }
     if (grads[1].needed) {
-      // -dy * y / b at the output's shape (dy and y have that shape), then summed back.
-      scratch_.resize(dy.shape());
-      flat(scratch_) = flat(dy) * flat(y);
-      broadcast_apply(scratch_, b, scratch_, [](const auto& g, const auto& divisor) { return -g / divisor; });
-      sum_to_shape(scratch_, grads[1]);
+      // -(dy * y) / b: the product at the output's shape first.
+      scratch_.resize(dy.shape(), dtype_of<T>);
+      flat<T>(scratch_.view()) = flat<T>(dy) * flat<T>(y);
+      write_broadcast_gradient<T>(scratch_, b, grads[1], scratch_, [](const auto& g, const auto& d) { return -g / d; });
     }
   }
 
@@ -53,15 +43,15 @@ class Div final : public Op {
   }
 
  private:
-  Tensor scratch_;  // a contribution at the output's shape, when an input is broadcast; sized once
+  Tensor scratch_;  // a contribution at the output's shape; sized once
 };
 }  // namespace
 
 namespace dagrad {
-Expr div(Expr a, Expr b, std::string name) { return a.graph().add(std::make_unique<Div>(), {a, b}, std::move(name)); }
+Expr div(Expr a, Expr b, std::string name) { return a.graph().add_op(std::make_unique<Div>(), {a, b}, std::move(name)); }
 Expr operator/(Expr a, Expr b) { return div(a, b); }
-Expr operator/(Expr a, double b) { return div(a, a.graph().constant(Tensor::scalar(b))); }
-Expr operator/(double a, Expr b) { return div(b.graph().constant(Tensor::scalar(a)), b); }
+Expr operator/(Expr a, double b) { return div(a, a.graph().constant(Tensor::scalar(b, a.dtype()))); }
+Expr operator/(double a, Expr b) { return div(b.graph().constant(Tensor::scalar(a, b.dtype())), b); }
 }  // namespace dagrad
 
 DAGRAD_REGISTER_OP(div, Div)

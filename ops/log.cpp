@@ -8,17 +8,17 @@
 namespace {
 using namespace dagrad;
 
-class Log final : public Op {
+class Log final : public UnaryOp<Log> {
  public:
   std::string_view name() const override { return "log"; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
-    return inputs[0];
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView y) {
+    flat<T>(y) = flat<T>(inputs[0]).log();
   }
-  void forward(std::span<const TensorView> inputs, TensorView output) override { flat(output) = flat(inputs[0]).log(); }
-  void backward(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
-    write_gradient(grads[0], flat(dy) / flat(inputs[0]));
+  template <class T>
+  void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    write_gradient(grads[0], flat<T>(dy) / flat<T>(inputs[0]));
   }
 
   // Positive inputs, away from 0 where the slope is steep.
@@ -27,7 +27,7 @@ class Log final : public Op {
 }  // namespace
 
 namespace dagrad {
-Expr log(Expr x, std::string name) { return x.graph().add(std::make_unique<Log>(), {x}, std::move(name)); }
+Expr log(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Log>(), {x}, std::move(name)); }
 }  // namespace dagrad
 
 DAGRAD_REGISTER_OP(log, Log)

@@ -2,7 +2,8 @@
 //
 // The log-sum-exp with the maximum taken out never overflows, and y is
 // computed directly rather than as log(softmax(x)), which would give -inf
-// where softmax underflows to 0 (log_softmax([1000, 0]) is [0, -1000]).
+// where softmax underflows to 0 (log_softmax([1000, 0]) is [0, -1000]). An
+// empty last axis gives an empty result.
 #include <cmath>
 
 #include "dagrad/eigen.hpp"
@@ -11,39 +12,33 @@
 namespace {
 using namespace dagrad;
 
-class LogSoftmax final : public Op {
+class LogSoftmax final : public UnaryOp<LogSoftmax> {
  public:
   std::string_view name() const override { return "log_softmax"; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
-    return inputs[0];
-  }
   // Row by row: each row stays in cache between its passes.
-  void forward(std::span<const TensorView> inputs, TensorView output) override {
-    auto x = rows(inputs[0]);
-    auto y = rows(output);
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
+    auto x = as_rows<T>(inputs[0]);
+    auto y = as_rows<T>(output);
+    if (x.cols() == 0) return;
     for (Eigen::Index r = 0; r < x.rows(); ++r) {
-      const double max = x.row(r).maxCoeff();
-      y.row(r) = x.row(r) - max;
+      y.row(r) = x.row(r) - x.row(r).maxCoeff();
       y.row(r) -= std::log(y.row(r).exp().sum());
     }
   }
-  void backward(std::span<const TensorView>, const TensorView& output, const TensorView& output_grad,
-                std::span<GradientSlot> grads) override {
-    auto y = rows(output);
-    auto dy = rows(output_grad);
-    auto dx = rows(grads[0].grad);
-    for (Eigen::Index r = 0; r < y.rows(); ++r) {
-      auto contribution = dy.row(r) - y.row(r).exp() * dy.row(r).sum();
-      if (grads[0].accumulate) dx.row(r) += contribution; else dx.row(r) = contribution;
-    }
+  template <class T>
+  void backward_as(std::span<const TensorView>, const TensorView& output, const TensorView& output_grad,
+                   std::span<GradientSlot> grads) {
+    auto y = as_rows<T>(output);
+    auto dy = as_rows<T>(output_grad);
+    write_gradient_by_rows<T>(grads[0], [&](Eigen::Index r) { return dy.row(r) - y.row(r).exp() * dy.row(r).sum(); });
   }
 };
 }  // namespace
 
 namespace dagrad {
 Expr log_softmax(Expr x, std::string name) {
-  return x.graph().add(std::make_unique<LogSoftmax>(), {x}, std::move(name));
+  return x.graph().add_op(std::make_unique<LogSoftmax>(), {x}, std::move(name));
 }
 }  // namespace dagrad
 

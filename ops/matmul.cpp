@@ -5,16 +5,11 @@
 namespace {
 using namespace dagrad;
 
-// Row-major maps of a rank-2 tensor, so Eigen runs its blocked product on the
-// tensors' own buffers.
-Eigen::Map<const RowMajorMatrix> as_matrix(const TensorView& t) { return {t.data(), t.shape()[0], t.shape()[1]}; }
-Eigen::Map<RowMajorMatrix> as_matrix(TensorView& t) { return {t.data(), t.shape()[0], t.shape()[1]}; }
-
-class Matmul final : public Op {
+class Matmul final : public TypedOp<Matmul> {
  public:
   std::string_view name() const override { return "matmul"; }
+  int arity() const override { return 2; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 2) throw ShapeError(fmt::format("takes 2 inputs, got {}", inputs.size()));
     const Shape& a = inputs[0];
     const Shape& b = inputs[1];
     if (a.rank() != 2 || b.rank() != 2) {
@@ -25,24 +20,22 @@ class Matmul final : public Op {
     }
     return Shape{a[0], b[1]};
   }
-  void forward(std::span<const TensorView> inputs, TensorView output) override {
-    as_matrix(output).noalias() = as_matrix(inputs[0]) * as_matrix(inputs[1]);
+  // Row-major maps of the tensors' own buffers: Eigen runs its blocked
+  // product in place.
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
+    as_matrix<T>(output).noalias() = as_matrix<T>(inputs[0]) * as_matrix<T>(inputs[1]);
   }
   // Gradient slots never share memory with inputs or dy, so noalias is safe;
   // two slots may alias each other (matmul(x, x)), which the ordered writes allow.
-  void backward(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
-    auto a = as_matrix(inputs[0]);
-    auto b = as_matrix(inputs[1]);
-    auto g = as_matrix(dy);
-    if (grads[0].needed) {
-      auto da = as_matrix(grads[0].grad);
-      if (grads[0].accumulate) da.noalias() += g * b.transpose(); else da.noalias() = g * b.transpose();
-    }
-    if (grads[1].needed) {
-      auto db = as_matrix(grads[1].grad);
-      if (grads[1].accumulate) db.noalias() += a.transpose() * g; else db.noalias() = a.transpose() * g;
-    }
+  template <class T>
+  void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    auto a = as_matrix<T>(inputs[0]);
+    auto b = as_matrix<T>(inputs[1]);
+    auto g = as_matrix<T>(dy);
+    if (grads[0].needed) assign_or_add(as_matrix<T>(grads[0].grad).noalias(), g * b.transpose(), grads[0].accumulate);
+    if (grads[1].needed) assign_or_add(as_matrix<T>(grads[1].grad).noalias(), a.transpose() * g, grads[1].accumulate);
   }
 
   static std::vector<OpExample> examples(Rng& rng) {
@@ -60,7 +53,7 @@ class Matmul final : public Op {
 
 namespace dagrad {
 Expr matmul(Expr a, Expr b, std::string name) {
-  return a.graph().add(std::make_unique<Matmul>(), {a, b}, std::move(name));
+  return a.graph().add_op(std::make_unique<Matmul>(), {a, b}, std::move(name));
 }
 }  // namespace dagrad
 

@@ -9,7 +9,7 @@
 namespace {
 using namespace dagrad;
 
-class Mean final : public Op {
+class Mean final : public TypedOp<Mean> {
  public:
   Mean() = default;
   explicit Mean(const Attrs& attrs) : reduction_(AxisReduction::from_attrs("mean", attrs)) {}
@@ -18,15 +18,16 @@ class Mean final : public Op {
   std::string_view name() const override { return "mean"; }
   Attrs attrs() const override { return reduction_.attrs(); }
   std::string label() const override { return reduction_.label("mean"); }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
-    return reduction_.result_shape(inputs[0]);
-  }
-  void forward(std::span<const TensorView> inputs, TensorView output) override {
+  int arity() const override { return 1; }
+  Shape infer_shape(std::span<const Shape> inputs) const override { return reduction_.result_shape(inputs[0]); }
+  // The kernels dispatch on the dtype themselves (dagrad/reduction.hpp).
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
     reduction_.sum(inputs[0], output, 1.0 / double(reduction_.count(inputs[0].shape())));
   }
-  void backward(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
+  template <class T>
+  void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
     reduction_.spread(dy, grads[0], 1.0 / double(reduction_.count(inputs[0].shape())));
   }
 
@@ -38,9 +39,9 @@ class Mean final : public Op {
 }  // namespace
 
 namespace dagrad {
-Expr mean(Expr x, std::string name) { return x.graph().add(std::make_unique<Mean>(), {x}, std::move(name)); }
+Expr mean(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Mean>(), {x}, std::move(name)); }
 Expr mean(Expr x, std::int64_t axis, bool keepdims, std::string name) {
-  return x.graph().add(std::make_unique<Mean>(AxisReduction(axis, keepdims)), {x}, std::move(name));
+  return x.graph().add_op(std::make_unique<Mean>(AxisReduction(axis, keepdims)), {x}, std::move(name));
 }
 }  // namespace dagrad
 

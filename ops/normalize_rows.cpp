@@ -12,38 +12,33 @@ using namespace dagrad;
 
 constexpr double min_norm = 1e-12;
 
-class NormalizeRows final : public Op {
+class NormalizeRows final : public UnaryOp<NormalizeRows> {
  public:
   std::string_view name() const override { return "normalize_rows"; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
-    return inputs[0];
-  }
   // One pass per row while it is in cache; the row norms are kept for
   // backward. Rows are multiplied by 1 / norm rather than divided element by
   // element: a division costs about ten multiplications.
-  void forward(std::span<const TensorView> inputs, TensorView output) override {
-    auto x = rows(inputs[0]);
-    auto y = rows(output);
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
+    auto x = as_rows<T>(inputs[0]);
+    auto y = as_rows<T>(output);
     norms_.resize(x.rows());
     for (Eigen::Index r = 0; r < x.rows(); ++r) {
-      norms_(r) = std::sqrt(x.row(r).square().sum());
-      y.row(r) = x.row(r) * (1.0 / std::max(norms_(r), min_norm));
+      norms_(r) = std::sqrt(double(x.row(r).square().sum()));
+      y.row(r) = x.row(r) * T(1.0 / std::max(norms_(r), min_norm));
     }
   }
-  void backward(std::span<const TensorView>, const TensorView& output, const TensorView& output_grad,
-                std::span<GradientSlot> grads) override {
-    auto y = rows(output);
-    auto dy = rows(output_grad);
-    auto dx = rows(grads[0].grad);
-    for (Eigen::Index r = 0; r < y.rows(); ++r) {
-      if (norms_(r) > min_norm) {
-        auto contribution = (dy.row(r) - y.row(r) * (dy.row(r) * y.row(r)).sum()) * (1.0 / norms_(r));
-        if (grads[0].accumulate) dx.row(r) += contribution; else dx.row(r) = contribution;
-      } else {
-        if (grads[0].accumulate) dx.row(r) += dy.row(r) * (1.0 / min_norm); else dx.row(r) = dy.row(r) * (1.0 / min_norm);
-      }
-    }
+  template <class T>
+  void backward_as(std::span<const TensorView>, const TensorView& output, const TensorView& output_grad,
+                   std::span<GradientSlot> grads) {
+    auto y = as_rows<T>(output);
+    auto dy = as_rows<T>(output_grad);
+    // Clamped rows (norm <= 1e-12) are y = x / 1e-12: the derivative is 1 / 1e-12.
+    write_gradient_by_rows<T>(grads[0], [&](Eigen::Index r) {
+      const bool clamped = !(norms_(r) > min_norm);
+      const T along = clamped ? T(0) : (dy.row(r) * y.row(r)).sum();
+      return (dy.row(r) - y.row(r) * along) * T(1.0 / std::max(norms_(r), min_norm));
+    });
   }
 
  private:
@@ -53,7 +48,7 @@ class NormalizeRows final : public Op {
 
 namespace dagrad {
 Expr normalize_rows(Expr x, std::string name) {
-  return x.graph().add(std::make_unique<NormalizeRows>(), {x}, std::move(name));
+  return x.graph().add_op(std::make_unique<NormalizeRows>(), {x}, std::move(name));
 }
 }  // namespace dagrad
 

@@ -7,8 +7,9 @@ using namespace dagrad;
 
 // dy where x > 0, as one vectorized mask-and: Eigen 3.4's comparisons give
 // bool arrays that do not vectorize, so select() or cast() would run scalar.
+template <class T>
 struct PassWherePositive {
-  double operator()(double dy, double x) const { return x > 0 ? dy : 0.0; }
+  T operator()(T dy, T x) const { return x > 0 ? dy : T(0); }
   template <class Packet>
   Packet packetOp(const Packet& dy, const Packet& x) const {
     return Eigen::internal::pand(Eigen::internal::pcmp_lt(Eigen::internal::pzero(x), x), dy);
@@ -16,28 +17,28 @@ struct PassWherePositive {
 };
 }  // namespace
 
-template <>
-struct Eigen::internal::functor_traits<PassWherePositive> {
+template <class T>
+struct Eigen::internal::functor_traits<PassWherePositive<T>> {
   enum { Cost = 2, PacketAccess = true };
 };
 
 namespace {
-class Relu final : public Op {
+class Relu final : public UnaryOp<Relu> {
  public:
   std::string_view name() const override { return "relu"; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
-    return inputs[0];
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView y) {
+    flat<T>(y) = flat<T>(inputs[0]).max(T(0));
   }
-  void forward(std::span<const TensorView> inputs, TensorView output) override { flat(output) = flat(inputs[0]).max(0.0); }
-  void backward(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
-    write_gradient(grads[0], flat(dy).binaryExpr(flat(inputs[0]), PassWherePositive{}));
+  template <class T>
+  void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    write_gradient(grads[0], flat<T>(dy).binaryExpr(flat<T>(inputs[0]), PassWherePositive<T>{}));
   }
   // The kink is at x = 0: an element's offset from it is x itself.
   bool has_kinks() const override { return true; }
   double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
-    return inputs[0][element];
+    return inputs[0].get(element);
   }
 
   // Inputs at least 0.1 away from the kink, of both signs.
@@ -55,7 +56,7 @@ class Relu final : public Op {
 }  // namespace
 
 namespace dagrad {
-Expr relu(Expr x, std::string name) { return x.graph().add(std::make_unique<Relu>(), {x}, std::move(name)); }
+Expr relu(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Relu>(), {x}, std::move(name)); }
 }  // namespace dagrad
 
 DAGRAD_REGISTER_OP(relu, Relu)

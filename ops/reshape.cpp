@@ -8,7 +8,7 @@
 namespace {
 using namespace dagrad;
 
-class Reshape final : public Op {
+class Reshape final : public TypedOp<Reshape> {
  public:
   explicit Reshape(const Attrs& attrs) {
     attrs.expect_only("reshape", {"shape"});
@@ -28,27 +28,33 @@ class Reshape final : public Op {
   Attrs attrs() const override { return {{"shape", target_}}; }
   std::string label() const override { return fmt::format("reshape ({})", fmt::join(target_, ", ")); }
 
+  int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
     std::vector<std::int64_t> dims = target_;
-    std::int64_t known = 1;
-    for (auto d : dims) known *= d == -1 ? 1 : d;
+    std::vector<std::int64_t> given;  // the dimensions other than -1, multiplied without overflow
+    for (auto d : dims) {
+      if (d != -1) given.push_back(d);
+    }
+    const std::int64_t known = checked_elements(given);
     auto inferred = std::find(dims.begin(), dims.end(), -1);
-    std::int64_t elements = inputs[0].elements();
-    if (inferred != dims.end() && known != 0 && elements % known == 0) *inferred = elements / known;
-    Shape result(std::span<const std::int64_t>(dims.data(), dims.size()));
-    if ((inferred != dims.end() && (known == 0 || elements % known != 0)) || result.elements() != elements) {
+    const std::int64_t elements = inputs[0].elements();
+    const bool fits = inferred != dims.end() ? known != 0 && elements % known == 0 : known == elements;
+    if (!fits) {
       throw ShapeError(fmt::format("cannot reshape shape {} ({} elements) into ({})", inputs[0], elements,
                                    fmt::join(target_, ", ")));
     }
+    if (inferred != dims.end()) *inferred = elements / known;
+    Shape result(std::span<const std::int64_t>(dims.data(), dims.size()));
     return result;
   }
-  void forward(std::span<const TensorView> inputs, TensorView output) override {
-    flat(output) = flat(inputs[0]);
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
+    flat<T>(output) = flat<T>(inputs[0]);
   }
-  void backward(std::span<const TensorView>, const TensorView&, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
-    write_gradient(grads[0], flat(dy));
+  template <class T>
+  void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    write_gradient(grads[0], flat<T>(dy));
   }
 
   static std::vector<OpExample> examples(Rng& rng) {
@@ -68,9 +74,8 @@ class Reshape final : public Op {
 }  // namespace
 
 namespace dagrad {
-Expr reshape(Expr x, const Shape& shape, std::string name) {
-  std::vector<std::int64_t> dims(shape.dims().begin(), shape.dims().end());
-  return x.graph().add(std::make_unique<Reshape>(Attrs{{"shape", dims}}), {x}, std::move(name));
+Expr reshape(Expr x, std::vector<std::int64_t> shape, std::string name) {
+  return x.graph().add_op(std::make_unique<Reshape>(Attrs{{"shape", std::move(shape)}}), {x}, std::move(name));
 }
 }  // namespace dagrad
 

@@ -8,25 +8,23 @@
 namespace {
 using namespace dagrad;
 
-class Sigmoid final : public Op {
+class Sigmoid final : public UnaryOp<Sigmoid> {
  public:
   std::string_view name() const override { return "sigmoid"; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
-    return inputs[0];
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView y) {
+    flat<T>(y) = T(1) / (T(1) + (-flat<T>(inputs[0])).exp());
   }
-  void forward(std::span<const TensorView> inputs, TensorView output) override {
-    flat(output) = 1.0 / (1.0 + (-flat(inputs[0])).exp());
-  }
-  void backward(std::span<const TensorView>, const TensorView& y, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
-    write_gradient(grads[0], flat(dy) * flat(y) * (1.0 - flat(y)));
+  template <class T>
+  void backward_as(std::span<const TensorView>, const TensorView& y, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    write_gradient(grads[0], flat<T>(dy) * flat<T>(y) * (T(1) - flat<T>(y)));
   }
 };
 }  // namespace
 
 namespace dagrad {
-Expr sigmoid(Expr x, std::string name) { return x.graph().add(std::make_unique<Sigmoid>(), {x}, std::move(name)); }
+Expr sigmoid(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Sigmoid>(), {x}, std::move(name)); }
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 }  // namespace dagrad
 

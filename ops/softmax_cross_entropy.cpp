@@ -12,11 +12,11 @@
 namespace {
 using namespace dagrad;
 
-class SoftmaxCrossEntropy final : public Op {
+class SoftmaxCrossEntropy final : public TypedOp<SoftmaxCrossEntropy> {
  public:
   std::string_view name() const override { return "softmax_cross_entropy"; }
+  int arity() const override { return 2; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 2) throw ShapeError(fmt::format("takes 2 inputs (logits, labels), got {}", inputs.size()));
     const Shape& logits = inputs[0];
     const Shape& labels = inputs[1];
     if (logits.rank() != 2) throw ShapeError(fmt::format("logits must be (batch, classes), got shape {}", logits));
@@ -29,16 +29,17 @@ class SoftmaxCrossEntropy final : public Op {
     return Shape{};
   }
   bool differentiable(int input_index) const override { return input_index == 0; }
-  void forward(std::span<const TensorView> inputs, TensorView output) override {
-    auto z = rows(inputs[0]);
-    const TensorView& labels = inputs[1];
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
+    auto z = as_rows<T>(inputs[0]);
+    const T* labels = inputs[1].data<T>();
     const Eigen::Index batch = z.rows(), classes = z.cols();
-    probabilities_.resize(inputs[0].shape());
+    probabilities_.resize(inputs[0].shape(), dtype_of<T>);
     labels_.resize(std::size_t(batch));
-    auto p = rows(probabilities_);
+    auto p = as_rows<T>(probabilities_.view());
     double total = 0;
     for (Eigen::Index r = 0; r < batch; ++r) {
-      const double label = labels[r];
+      const double label = double(labels[r]);
       // The negated test also catches NaN.
       if (!(label >= 0 && label < double(classes) && label == std::floor(label))) {
         // The graph prefixes the op and node: softmax_cross_entropy "loss": ...
@@ -48,21 +49,24 @@ class SoftmaxCrossEntropy final : public Op {
       }
       const auto index = Eigen::Index(label);
       labels_[std::size_t(r)] = index;
-      const double max = z.row(r).maxCoeff();
+      const T max = z.row(r).maxCoeff();
       p.row(r) = (z.row(r) - max).exp();
-      const double row_sum = p.row(r).sum();
+      const T row_sum = p.row(r).sum();
       p.row(r) /= row_sum;
-      total += max + std::log(row_sum) - z(r, index);
+      // logsumexp(z) - z[label] = (max - z[label]) + log(row_sum): the shifted
+      // label logit first, so no large terms cancel.
+      total += double(max - z(r, index)) + std::log(double(row_sum));
     }
-    output[0] = batch == 0 ? 0.0 : total / double(batch);
+    output.data<T>()[0] = T(batch == 0 ? 0.0 : total / double(batch));
   }
 
-  void backward(std::span<const TensorView>, const TensorView&, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
+  template <class T>
+  void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
     GradientSlot& slot = grads[0];
-    const double scale = dy[0] / double(labels_.size());
-    write_gradient(slot, scale * flat(probabilities_));
-    auto dz = rows(slot.grad);
+    const T scale = dy.data<T>()[0] / T(labels_.size());
+    write_gradient(slot, scale * flat<T>(probabilities_));
+    auto dz = as_rows<T>(slot.grad);
     for (std::size_t r = 0; r < labels_.size(); ++r) dz(Eigen::Index(r), labels_[r]) -= scale;
   }
 
@@ -91,7 +95,7 @@ class SoftmaxCrossEntropy final : public Op {
 
 namespace dagrad {
 Expr softmax_cross_entropy(Expr logits, Expr labels, std::string name) {
-  return logits.graph().add(std::make_unique<SoftmaxCrossEntropy>(), {logits, labels}, std::move(name));
+  return logits.graph().add_op(std::make_unique<SoftmaxCrossEntropy>(), {logits, labels}, std::move(name));
 }
 }  // namespace dagrad
 

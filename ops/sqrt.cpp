@@ -8,17 +8,17 @@
 namespace {
 using namespace dagrad;
 
-class Sqrt final : public Op {
+class Sqrt final : public UnaryOp<Sqrt> {
  public:
   std::string_view name() const override { return "sqrt"; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
-    return inputs[0];
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView y) {
+    flat<T>(y) = flat<T>(inputs[0]).sqrt();
   }
-  void forward(std::span<const TensorView> inputs, TensorView output) override { flat(output) = flat(inputs[0]).sqrt(); }
-  void backward(std::span<const TensorView>, const TensorView& y, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
-    write_gradient(grads[0], 0.5 * flat(dy) / flat(y));
+  template <class T>
+  void backward_as(std::span<const TensorView>, const TensorView& y, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    write_gradient(grads[0], T(0.5) * flat<T>(dy) / flat<T>(y));
   }
 
   // Positive inputs, away from 0 where the slope is steep.
@@ -27,7 +27,7 @@ class Sqrt final : public Op {
 }  // namespace
 
 namespace dagrad {
-Expr sqrt(Expr x, std::string name) { return x.graph().add(std::make_unique<Sqrt>(), {x}, std::move(name)); }
+Expr sqrt(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Sqrt>(), {x}, std::move(name)); }
 }  // namespace dagrad
 
 DAGRAD_REGISTER_OP(sqrt, Sqrt)

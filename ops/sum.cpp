@@ -9,7 +9,7 @@
 namespace {
 using namespace dagrad;
 
-class Sum final : public Op {
+class Sum final : public TypedOp<Sum> {
  public:
   Sum() = default;
   explicit Sum(const Attrs& attrs) : reduction_(AxisReduction::from_attrs("sum", attrs)) {}
@@ -18,15 +18,16 @@ class Sum final : public Op {
   std::string_view name() const override { return "sum"; }
   Attrs attrs() const override { return reduction_.attrs(); }
   std::string label() const override { return reduction_.label("sum"); }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
-    return reduction_.result_shape(inputs[0]);
-  }
-  void forward(std::span<const TensorView> inputs, TensorView output) override {
+  int arity() const override { return 1; }
+  Shape infer_shape(std::span<const Shape> inputs) const override { return reduction_.result_shape(inputs[0]); }
+  // The kernels dispatch on the dtype themselves (dagrad/reduction.hpp).
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
     reduction_.sum(inputs[0], output, 1.0);
   }
-  void backward(std::span<const TensorView>, const TensorView&, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
+  template <class T>
+  void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
     reduction_.spread(dy, grads[0], 1.0);
   }
 
@@ -38,9 +39,9 @@ class Sum final : public Op {
 }  // namespace
 
 namespace dagrad {
-Expr sum(Expr x, std::string name) { return x.graph().add(std::make_unique<Sum>(), {x}, std::move(name)); }
+Expr sum(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Sum>(), {x}, std::move(name)); }
 Expr sum(Expr x, std::int64_t axis, bool keepdims, std::string name) {
-  return x.graph().add(std::make_unique<Sum>(AxisReduction(axis, keepdims)), {x}, std::move(name));
+  return x.graph().add_op(std::make_unique<Sum>(AxisReduction(axis, keepdims)), {x}, std::move(name));
 }
 }  // namespace dagrad
 

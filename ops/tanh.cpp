@@ -5,23 +5,23 @@
 namespace {
 using namespace dagrad;
 
-class Tanh final : public Op {
+class Tanh final : public UnaryOp<Tanh> {
  public:
   std::string_view name() const override { return "tanh"; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
-    return inputs[0];
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView y) {
+    flat<T>(y) = flat<T>(inputs[0]).tanh();
   }
-  void forward(std::span<const TensorView> inputs, TensorView output) override { flat(output) = flat(inputs[0]).tanh(); }
-  void backward(std::span<const TensorView>, const TensorView& y, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
-    write_gradient(grads[0], flat(dy) * (1.0 - flat(y).square()));
+  template <class T>
+  void backward_as(std::span<const TensorView>, const TensorView& y, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    write_gradient(grads[0], flat<T>(dy) * (T(1) - flat<T>(y).square()));
   }
 };
 }  // namespace
 
 namespace dagrad {
-Expr tanh(Expr x, std::string name) { return x.graph().add(std::make_unique<Tanh>(), {x}, std::move(name)); }
+Expr tanh(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Tanh>(), {x}, std::move(name)); }
 }  // namespace dagrad
 
 DAGRAD_REGISTER_OP(tanh, Tanh)

@@ -12,18 +12,15 @@ using namespace dagrad;
 
 // target = source with reversed axes (target += when accumulate); `source`
 // has shape s, `target` the reversed shape.
-void reverse_axes(const TensorView& source, TensorView& target, bool accumulate) {
+template <class T>
+void reverse_axes(const TensorView& source, TensorView target, bool accumulate) {
   const Shape& shape = source.shape();
   const int rank = shape.rank();
-  if (rank <= 1) {
-    if (accumulate) flat(target) += flat(source); else flat(target) = flat(source);
-    return;
-  }
+  if (rank <= 1) return assign_or_add(flat<T>(target), flat<T>(source), accumulate);
   if (rank == 2) {
-    Eigen::Map<const RowMajorArray> x(source.data(), shape[0], shape[1]);
-    Eigen::Map<RowMajorArray> y(target.data(), shape[1], shape[0]);
-    if (accumulate) y += x.transpose(); else y = x.transpose();
-    return;
+    Eigen::Map<const RowMajorArray<T>> x(source.data<T>(), shape[0], shape[1]);
+    Eigen::Map<RowMajorArray<T>> y(target.data<T>(), shape[1], shape[0]);
+    return assign_or_add(y, x.transpose(), accumulate);
   }
   // Target axis k is source axis rank-1-k; source strides in target order.
   std::array<std::int64_t, Shape::max_rank> source_stride{}, extent{}, index{};
@@ -34,8 +31,10 @@ void reverse_axes(const TensorView& source, TensorView& target, bool accumulate)
     stride *= shape[axis];
   }
   std::int64_t offset = 0;
-  for (double& value : target) {
-    if (accumulate) value += source[offset]; else value = source[offset];
+  const T* from = source.data<T>();
+  T* to = target.data<T>();
+  for (std::int64_t i = 0; i < target.size(); ++i) {
+    to[i] = accumulate ? to[i] + from[offset] : from[offset];
     for (int axis = rank - 1; axis >= 0; --axis) {
       offset += source_stride[std::size_t(axis)];
       if (++index[std::size_t(axis)] < extent[std::size_t(axis)]) break;
@@ -45,22 +44,24 @@ void reverse_axes(const TensorView& source, TensorView& target, bool accumulate)
   }
 }
 
-class Transpose final : public Op {
+class Transpose final : public TypedOp<Transpose> {
  public:
   std::string_view name() const override { return "transpose"; }
+  int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.size() != 1) throw ShapeError(fmt::format("takes 1 input, got {}", inputs.size()));
     std::array<std::int64_t, Shape::max_rank> dims{};
     const int rank = inputs[0].rank();
     for (int axis = 0; axis < rank; ++axis) dims[std::size_t(axis)] = inputs[0][rank - 1 - axis];
     return Shape(std::span<const std::int64_t>(dims.data(), std::size_t(rank)));
   }
-  void forward(std::span<const TensorView> inputs, TensorView output) override {
-    reverse_axes(inputs[0], output, false);
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
+    reverse_axes<T>(inputs[0], output, false);
   }
-  void backward(std::span<const TensorView>, const TensorView&, const TensorView& dy,
-                std::span<GradientSlot> grads) override {
-    reverse_axes(dy, grads[0].grad, grads[0].accumulate);
+  template <class T>
+  void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    reverse_axes<T>(dy, grads[0].grad, grads[0].accumulate);
   }
 
   // The standard shapes, plus rank 1 (a copy) and rank 4.
@@ -76,7 +77,7 @@ class Transpose final : public Op {
 
 namespace dagrad {
 Expr transpose(Expr x, std::string name) {
-  return x.graph().add(std::make_unique<Transpose>(), {x}, std::move(name));
+  return x.graph().add_op(std::make_unique<Transpose>(), {x}, std::move(name));
 }
 }  // namespace dagrad
 

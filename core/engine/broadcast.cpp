@@ -48,31 +48,34 @@ std::array<std::int64_t, Shape::max_rank> broadcast_strides(const Shape& operand
   return strides;
 }
 
-void sum_to_shape(const TensorView& full, GradientSlot& slot, double scale) {
+namespace {
+template <class T>
+void sum_to_shape_as(const TensorView& full, GradientSlot& slot, T scale) {
   const Shape& shape = full.shape();
   TensorView& grad = slot.grad;
   switch (broadcast_kind(grad.shape(), shape)) {
     case BroadcastKind::same:
-      if (scale == 1.0) {
-        write_gradient(slot, flat(full));
+      if (scale == T(1)) {
+        write_gradient(slot, flat<T>(full));
       } else {
-        write_gradient(slot, scale * flat(full));
+        write_gradient(slot, scale * flat<T>(full));
       }
       return;
     case BroadcastKind::scalar: {
-      const double total = scale * flat(full).sum();
-      if (slot.accumulate) grad[0] += total; else grad[0] = total;
+      const T total = scale * flat<T>(full).sum();
+      T& target = grad.data<T>()[0];
+      target = slot.accumulate ? target + total : total;
       return;
     }
     case BroadcastKind::row: {
       // Column sums of a row-major matrix: Eigen vectorizes across the row.
-      Eigen::Map<Eigen::Array<double, 1, Eigen::Dynamic>> target(grad.data(), shape.last());
-      detail::store(target, scale * rows(full).colwise().sum(), slot.accumulate);
+      Eigen::Map<Eigen::Array<T, 1, Eigen::Dynamic>> target(grad.data<T>(), shape.last());
+      assign_or_add(target, scale * as_rows<T>(full).colwise().sum(), slot.accumulate);
       return;
     }
     case BroadcastKind::column: {
-      Eigen::Map<Eigen::ArrayXd> target(grad.data(), shape.rows());
-      detail::store(target, scale * rows(full).rowwise().sum(), slot.accumulate);
+      Eigen::Map<FlatArray<T>> target(grad.data<T>(), shape.rows());
+      assign_or_add(target, scale * as_rows<T>(full).rowwise().sum(), slot.accumulate);
       return;
     }
     case BroadcastKind::general:
@@ -86,9 +89,9 @@ void sum_to_shape(const TensorView& full, GradientSlot& slot, double scale) {
   const std::int64_t inner = shape.last(), outer = shape.rows(), inner_stride = strides[std::size_t(rank - 1)];
   std::array<std::int64_t, Shape::max_rank> index{};
   std::int64_t offset = 0;
-  const double* source = full.data();
+  const T* source = full.data<T>();
   for (std::int64_t r = 0; r < outer; ++r, source += inner) {
-    double* target = grad.data() + offset;
+    T* target = grad.data<T>() + offset;
     for (std::int64_t j = 0; j < inner; ++j) target[j * inner_stride] += scale * source[j];
     for (int axis = rank - 2; axis >= 0; --axis) {
       offset += strides[std::size_t(axis)];
@@ -97,6 +100,11 @@ void sum_to_shape(const TensorView& full, GradientSlot& slot, double scale) {
       index[std::size_t(axis)] = 0;
     }
   }
+}
+}  // namespace
+
+void sum_to_shape(const TensorView& full, GradientSlot& slot, double scale) {
+  visit_dtype(full.dtype(), [&]<class T>() { sum_to_shape_as<T>(full, slot, T(scale)); });
 }
 
 std::vector<std::pair<Shape, Shape>> broadcast_example_shapes(Rng& rng) {

@@ -52,6 +52,12 @@ std::vector<std::int64_t> Attrs::get_ints(std::string_view op, const std::string
   return typed<std::vector<std::int64_t>>(op, key, it->second, "a list of integers");
 }
 
+std::string Attrs::get_string(std::string_view op, const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) throw Error(fmt::format("{}: missing attribute \"{}\"", op, key));
+  return typed<std::string>(op, key, it->second, "a string");
+}
+
 void Attrs::expect_only(std::string_view op, std::initializer_list<std::string_view> known) const {
   for (const auto& [key, value] : values_) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {

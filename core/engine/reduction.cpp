@@ -66,39 +66,43 @@ AxisReduction::Split AxisReduction::split(const Shape& input) const {
 
 std::int64_t AxisReduction::count(const Shape& input) const { return split(input).length; }
 
-void AxisReduction::sum(const TensorView& x, TensorView& output, double scale) const {
+void AxisReduction::sum(const TensorView& x, const TensorView& output, double scale) const {
   const Split s = split(x.shape());
-  if (s.inner == 1) {
-    // The last axis (or everything): one sum per row of an (outer, length) matrix.
-    Eigen::Map<const RowMajorArray> matrix(x.data(), s.outer, s.length);
-    Eigen::Map<Eigen::ArrayXd>(output.data(), s.outer) = scale * matrix.rowwise().sum();
-    return;
-  }
-  // An inner axis: per outer block, the column sums of a (length, inner)
-  // row-major matrix, which Eigen vectorizes along the rows.
-  for (std::int64_t o = 0; o < s.outer; ++o) {
-    Eigen::Map<const RowMajorArray> block(x.data() + o * s.length * s.inner, s.length, s.inner);
-    Eigen::Map<Eigen::Array<double, 1, Eigen::Dynamic>>(output.data() + o * s.inner, s.inner) =
-        scale * block.colwise().sum();
-  }
+  visit_dtype(x.dtype(), [&]<class T>() {
+    if (s.inner == 1) {
+      // The last axis (or everything): one sum per row of an (outer, length) matrix.
+      Eigen::Map<const RowMajorArray<T>> matrix(x.data<T>(), s.outer, s.length);
+      Eigen::Map<FlatArray<T>>(output.data<T>(), s.outer) = T(scale) * matrix.rowwise().sum();
+      return;
+    }
+    // An inner axis: per outer block, the column sums of a (length, inner)
+    // row-major matrix, which Eigen vectorizes along the rows.
+    for (std::int64_t o = 0; o < s.outer; ++o) {
+      Eigen::Map<const RowMajorArray<T>> block(x.data<T>() + o * s.length * s.inner, s.length, s.inner);
+      Eigen::Map<Eigen::Array<T, 1, Eigen::Dynamic>>(output.data<T>() + o * s.inner, s.inner) =
+          T(scale) * block.colwise().sum();
+    }
+  });
 }
 
 void AxisReduction::spread(const TensorView& dy, GradientSlot& slot, double scale) const {
   const Split s = split(slot.grad.shape());
-  using RowVector = Eigen::Array<double, 1, Eigen::Dynamic>;
-  if (s.inner == 1) {
-    Eigen::Map<RowMajorArray> dx(slot.grad.data(), s.outer, s.length);
-    for (std::int64_t o = 0; o < s.outer; ++o) {
-      detail::store(dx.row(o), RowVector::Constant(s.length, scale * dy[o]), slot.accumulate);
+  visit_dtype(dy.dtype(), [&]<class T>() {
+    using RowVector = Eigen::Array<T, 1, Eigen::Dynamic>;
+    if (s.inner == 1) {
+      Eigen::Map<RowMajorArray<T>> dx(slot.grad.data<T>(), s.outer, s.length);
+      for (std::int64_t o = 0; o < s.outer; ++o) {
+        assign_or_add(dx.row(o), RowVector::Constant(s.length, T(scale) * dy.data<T>()[o]), slot.accumulate);
+      }
+      return;
     }
-    return;
-  }
-  for (std::int64_t o = 0; o < s.outer; ++o) {
-    Eigen::Map<RowMajorArray> dx(slot.grad.data() + o * s.length * s.inner, s.length, s.inner);
-    Eigen::Map<const RowVector> row(dy.data() + o * s.inner, s.inner);
-    detail::store(dx, scale * Eigen::Replicate<Eigen::Map<const RowVector>, Eigen::Dynamic, 1>(row, s.length, 1),
-                 slot.accumulate);
-  }
+    for (std::int64_t o = 0; o < s.outer; ++o) {
+      Eigen::Map<RowMajorArray<T>> dx(slot.grad.data<T>() + o * s.length * s.inner, s.length, s.inner);
+      Eigen::Map<const RowVector> row(dy.data<T>() + o * s.inner, s.inner);
+      assign_or_add(dx, T(scale) * Eigen::Replicate<Eigen::Map<const RowVector>, Eigen::Dynamic, 1>(row, s.length, 1),
+                    slot.accumulate);
+    }
+  });
 }
 
 std::vector<OpExample> AxisReduction::examples(Rng& rng) {

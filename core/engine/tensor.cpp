@@ -7,7 +7,44 @@
 
 namespace dagrad {
 
+// ---- DType ----
+
+std::string_view to_string(DType dtype) { return dtype == DType::float32 ? "float32" : "float64"; }
+
+DType parse_dtype(std::string_view text) {
+  if (text == "float32" || text == "f32") return DType::float32;
+  if (text == "float64" || text == "f64") return DType::float64;
+  throw Error(fmt::format("unknown dtype \"{}\": dagrad has float32 and float64", text));
+}
+
+std::size_t size_of(DType dtype) { return dtype == DType::float32 ? sizeof(float) : sizeof(double); }
+
 // ---- Shape ----
+
+std::int64_t checked_elements(std::span<const std::int64_t> dims) {
+  std::int64_t n = 1;
+  bool too_large = false;
+  for (std::int64_t d : dims) {
+    if (d < 0) throw ShapeError(fmt::format("shape ({}) has a negative dimension", fmt::join(dims, ", ")));
+  }
+  // Zero dimensions are left out of the product, so that the product of
+  // any subset of dimensions (rows(), a reduction's outer count) fits too.
+  bool empty = false;
+  for (std::int64_t d : dims) {
+    if (d == 0) {
+      empty = true;
+    } else if (n > Shape::max_elements / d) {
+      too_large = true;
+    } else {
+      n *= d;
+    }
+  }
+  if (too_large || n > Shape::max_elements) {
+    throw ShapeError(fmt::format("shape ({}) has more than {} elements, the largest tensor dagrad makes",
+                                 fmt::join(dims, ", "), Shape::max_elements));
+  }
+  return empty ? 0 : n;
+}
 
 Shape::Shape(std::initializer_list<std::int64_t> dims) : Shape(std::span(dims.begin(), dims.size())) {}
 
@@ -15,8 +52,16 @@ Shape::Shape(std::span<const std::int64_t> dims) {
   if (dims.size() > std::size_t(max_rank)) {
     throw ShapeError(fmt::format("a shape has at most {} dimensions, got {}", max_rank, dims.size()));
   }
+  elements_ = checked_elements(dims);
   rank_ = int(dims.size());
   std::copy(dims.begin(), dims.end(), dims_.begin());
+}
+
+Shape Shape::with_dim(int axis, std::int64_t size) const {
+  if (axis < 0 || axis >= rank_) throw ShapeError(fmt::format("axis {} is out of range for shape {}", axis, *this));
+  std::array<std::int64_t, max_rank> dims = dims_;
+  dims[std::size_t(axis)] = size;
+  return Shape(std::span<const std::int64_t>(dims.data(), std::size_t(rank_)));
 }
 
 std::int64_t Shape::rows() const {
@@ -35,6 +80,11 @@ std::string to_string(const Shape& shape) {
 }
 
 // ---- TensorView ----
+
+void TensorView::wrong_dtype(DType wanted) const {
+  throw Error(fmt::format("a tensor of shape {} holds {}, not {}{}", shape_, dtype_, wanted,
+                          wanted == DType::float64 ? " (use get/set or data<float>() for float32 tensors)" : ""));
+}
 
 std::int64_t TensorView::flat_index(std::span<const std::int64_t> index) const {
   if (int(index.size()) != rank()) {
@@ -59,69 +109,105 @@ std::vector<std::int64_t> TensorView::unravel(std::int64_t flat) const {
   return index;
 }
 
-double& TensorView::at(std::initializer_list<std::int64_t> index) {
-  return data_[flat_index(std::span(index.begin(), index.size()))];
+double& TensorView::at(std::initializer_list<std::int64_t> index) const {
+  return data()[flat_index(std::span(index.begin(), index.size()))];
 }
 
-double TensorView::at(std::initializer_list<std::int64_t> index) const {
-  return data_[flat_index(std::span(index.begin(), index.size()))];
+double TensorView::get(std::int64_t i) const {
+  return dtype_ == DType::float32 ? double(static_cast<const float*>(data_)[i]) : static_cast<const double*>(data_)[i];
+}
+
+void TensorView::set(std::int64_t i, double value) const {
+  if (dtype_ == DType::float32) static_cast<float*>(data_)[i] = float(value);
+  else static_cast<double*>(data_)[i] = value;
 }
 
 double TensorView::item() const {
   if (size() != 1) throw ShapeError(fmt::format("item() needs a one-element tensor, got shape {}", shape_));
-  return data_[0];
+  return get(0);
 }
 
-void TensorView::fill(double value) { std::fill(begin(), end(), value); }
+void TensorView::fill(double value) const {
+  visit_dtype(dtype_, [&]<class T>() { std::fill(data<T>(), data<T>() + size(), T(value)); });
+}
 
-void TensorView::copy_from(const TensorView& other) {
+void TensorView::copy_from(const TensorView& other) const {
   if (other.size() != size()) {
     throw ShapeError(fmt::format("cannot copy a tensor of shape {} into one of shape {}", other.shape(), shape_));
   }
-  if (size() > 0) std::memcpy(data_, other.data(), std::size_t(size()) * sizeof(double));
+  if (size() == 0) return;
+  if (other.dtype() == dtype_) {
+    std::memmove(data_, other.raw(), bytes());
+    return;
+  }
+  visit_dtype(dtype_, [&]<class To>() {
+    visit_dtype(other.dtype(), [&]<class From>() {
+      std::copy(other.data<From>(), other.data<From>() + size(), data<To>());
+    });
+  });
 }
 
 bool operator==(const TensorView& a, const TensorView& b) {
-  return a.shape() == b.shape() && std::equal(a.begin(), a.end(), b.begin());
+  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
+  for (std::int64_t i = 0; i < a.size(); ++i) {
+    if (a.get(i) != b.get(i)) return false;
+  }
+  return true;
 }
 
 // ---- Tensor ----
 
-namespace {
-void check_dims(const Shape& shape) {
-  for (auto d : shape.dims()) {
-    if (d < 0) throw ShapeError(fmt::format("shape {} has a negative dimension", shape));
+void Tensor::allocate(const Shape& shape, DType dtype) {
+  std::size_t bytes = std::size_t(shape.elements()) * size_of(dtype);
+  std::size_t words = (bytes + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t);
+  if (words != storage_.size()) {
+    try {
+      storage_.assign(words, 0);
+    } catch (const std::bad_alloc&) {
+      throw LimitError(fmt::format("cannot allocate {} bytes for a {} tensor of shape {}", bytes, dtype, shape));
+    }
+  } else {
+    std::fill(storage_.begin(), storage_.end(), 0);
   }
+  view_ = TensorView(shape, storage_.data(), dtype);
 }
-}  // namespace
 
-Tensor::Tensor(const Shape& shape) : Tensor(shape, 0.0) {}
+Tensor::Tensor(const Shape& shape, DType dtype) { allocate(shape, dtype); }
 
-Tensor::Tensor(const Shape& shape, double fill_value) {
-  check_dims(shape);
-  shape_ = shape;
-  storage_.assign(std::size_t(shape.elements()), fill_value);
-  data_ = storage_.data();
+Tensor::Tensor(const Shape& shape, double fill_value, DType dtype) {
+  allocate(shape, dtype);
+  if (fill_value != 0.0) view_.fill(fill_value);
 }
 
 Tensor::Tensor(const Shape& shape, std::vector<double> values) {
-  check_dims(shape);
   if (std::int64_t(values.size()) != shape.elements()) {
     throw ShapeError(fmt::format("{} values do not fill shape {}, which holds {}", values.size(), shape,
                                  shape.elements()));
   }
-  shape_ = shape;
-  storage_.assign(values.begin(), values.end());
-  data_ = storage_.data();
+  allocate(shape, DType::float64);
+  if (!values.empty()) std::memcpy(view_.raw(), values.data(), view_.bytes());
 }
 
-Tensor Tensor::scalar(double value) { return Tensor(Shape{}, std::vector<double>{value}); }
+Tensor::Tensor(const Shape& shape, std::vector<float> values) {
+  if (std::int64_t(values.size()) != shape.elements()) {
+    throw ShapeError(fmt::format("{} values do not fill shape {}, which holds {}", values.size(), shape,
+                                 shape.elements()));
+  }
+  allocate(shape, DType::float32);
+  if (!values.empty()) std::memcpy(view_.raw(), values.data(), view_.bytes());
+}
+
+Tensor Tensor::scalar(double value, DType dtype) { return Tensor(Shape{}, value, dtype); }
 
 Tensor Tensor::from(const TensorView& view) {
-  Tensor copy;
-  copy.shape_ = view.shape();
-  copy.storage_.assign(view.begin(), view.end());
-  copy.data_ = copy.storage_.data();
+  Tensor copy(view.shape(), view.dtype());
+  copy.view_.copy_from(view);
+  return copy;
+}
+
+Tensor Tensor::to(DType dtype) const {
+  Tensor copy(shape(), dtype);
+  copy.view_.copy_from(view_);
   return copy;
 }
 
@@ -165,47 +251,47 @@ Tensor::Tensor(
     std::initializer_list<std::initializer_list<std::initializer_list<std::initializer_list<double>>>> blocks)
     : Tensor(from_nested(blocks)) {}
 
-Tensor::Tensor(const Tensor& other) : TensorView(other), storage_(other.storage_) { data_ = storage_.data(); }
+Tensor::Tensor(const Tensor& other) : storage_(other.storage_) {
+  view_ = TensorView(other.shape(), storage_.data(), other.dtype());
+}
 
-Tensor::Tensor(Tensor&& other) noexcept : TensorView(other), storage_(std::move(other.storage_)) {
-  data_ = storage_.data();
-  other.data_ = nullptr;
-  other.shape_ = Shape{0};
+Tensor::Tensor(Tensor&& other) noexcept : storage_(std::move(other.storage_)) {
+  view_ = TensorView(other.shape(), storage_.data(), other.dtype());
+  other.view_ = TensorView(Shape{0}, static_cast<void*>(nullptr), other.dtype());
 }
 
 Tensor& Tensor::operator=(const Tensor& other) {
   if (this != &other) {
-    shape_ = other.shape_;
     storage_ = other.storage_;
-    data_ = storage_.data();
+    view_ = TensorView(other.shape(), storage_.data(), other.dtype());
   }
   return *this;
 }
 
 Tensor& Tensor::operator=(Tensor&& other) noexcept {
   if (this != &other) {
-    shape_ = other.shape_;
     storage_ = std::move(other.storage_);
-    data_ = storage_.data();
-    other.data_ = nullptr;
-    other.shape_ = Shape{0};
+    view_ = TensorView(other.shape(), storage_.data(), other.dtype());
+    other.view_ = TensorView(Shape{0}, static_cast<void*>(nullptr), other.dtype());
   }
   return *this;
 }
 
-void Tensor::resize(const Shape& shape) {
-  check_dims(shape);
-  if (shape.elements() != std::int64_t(storage_.size())) storage_.assign(std::size_t(shape.elements()), 0.0);
-  shape_ = shape;
-  data_ = storage_.data();
+void Tensor::resize(const Shape& shape, DType dtype) {
+  std::size_t words = (std::size_t(shape.elements()) * size_of(dtype) + 7) / 8;
+  if (words != storage_.size()) {
+    allocate(shape, dtype);
+  } else {
+    view_ = TensorView(shape, storage_.data(), dtype);
+  }
 }
 
 Tensor Tensor::reshaped(const Shape& shape) const {
   if (shape.elements() != size()) {
-    throw ShapeError(fmt::format("cannot reshape a tensor of shape {} into shape {}", shape_, shape));
+    throw ShapeError(fmt::format("cannot reshape a tensor of shape {} into shape {}", this->shape(), shape));
   }
   Tensor copy(*this);
-  copy.shape_ = shape;
+  copy.view_ = TensorView(shape, copy.storage_.data(), copy.dtype());
   return copy;
 }
 
@@ -236,7 +322,8 @@ NumberStyle choose_style(const TensorView& t) {
   NumberStyle style;
   double max_abs = 0, min_abs = std::numeric_limits<double>::infinity();
   bool all_integers = true;
-  for (double v : t) {
+  for (std::int64_t i = 0; i < t.size(); ++i) {
+    double v = t.get(i);
     if (!std::isfinite(v)) continue;
     double a = std::abs(v);
     max_abs = std::max(max_abs, a);
@@ -251,7 +338,8 @@ NumberStyle choose_style(const TensorView& t) {
     style.integers = true;
     return style;
   }
-  for (double v : t) {
+  for (std::int64_t i = 0; i < t.size(); ++i) {
+    double v = t.get(i);
     if (std::isfinite(v)) style.digits = std::max(style.digits, fraction_digits(v, style.scientific));
   }
   return style;
@@ -281,7 +369,7 @@ struct Printer {
   std::string out;
 
   std::string element(std::int64_t flat) const {
-    std::string s = format_number(t[flat], style);
+    std::string s = format_number(t.get(flat), style);
     return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
   }
 
@@ -336,13 +424,17 @@ struct Printer {
 
 std::string to_string(const TensorView& t) {
   NumberStyle style = choose_style(t);
-  if (t.rank() == 0) return fmt::format("array({})", format_number(t[0], style));
-  if (t.size() == 0) return fmt::format("array([], shape={})", t.shape());
+  // NumPy names a dtype other than its default float64: array([1.], dtype=float32).
+  std::string suffix = t.dtype() == DType::float64 ? "" : fmt::format(", dtype={}", t.dtype());
+  if (t.rank() == 0) return fmt::format("array({}{})", format_number(t.get(0), style), suffix);
+  if (t.size() == 0) return fmt::format("array([], shape={}{})", t.shape(), suffix);
   Printer printer{t, style, t.size() > summary_threshold, 0, {}};
-  for (double v : t) printer.width = std::max(printer.width, format_number(v, style).size());
+  for (std::int64_t i = 0; i < t.size(); ++i) {
+    printer.width = std::max(printer.width, format_number(t.get(i), style).size());
+  }
   printer.out = "array(";
   printer.print(0, 0, 6);
-  printer.out += ')';
+  printer.out += suffix + ')';
   return printer.out;
 }
 

@@ -298,7 +298,7 @@ Standardizer Standardizer::fit(const TensorView& x) {
   return s;
 }
 
-void Standardizer::apply(TensorView& x) const {
+void Standardizer::apply(Tensor& x) const {
   const std::int64_t d = mean.size();
   if (x.rank() != 2 || x.shape()[1] != d) {
     throw ShapeError(fmt::format("Standardizer::apply: fitted on {} features, got data of shape {}", d, x.shape()));

@@ -165,7 +165,7 @@ void save_tensor_file(const std::string& path, const TensorFile& file) {
   for (const auto& [name, tensor] : file.tensors) {
     nlohmann::ordered_json entry;
     entry["shape"] = std::vector<std::int64_t>(tensor.shape().dims().begin(), tensor.shape().dims().end());
-    entry["values"] = tensor.values();
+    entry["values"] = std::vector<double>(tensor.begin(), tensor.end());
     text += fmt::format("{}\n  {}: {}", first ? "" : ",", nlohmann::json(name).dump(), entry.dump());
     first = false;
   }

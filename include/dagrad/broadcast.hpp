@@ -42,7 +42,7 @@ std::array<std::int64_t, Shape::max_rank> broadcast_strides(const Shape& operand
 // Sums `full` (a tensor of the broadcast result's shape) over the axes that
 // slot.grad's shape was broadcast along, times `scale`, and writes it into
 // the slot as the op contract says (assign, or add when slot.accumulate).
-// This is "gradients summed back to each input's shape".
+// This is "gradients summed back to each input's shape". Any dtype.
 void sum_to_shape(const TensorView& full, GradientSlot& slot, double scale = 1.0);
 
 // Operand shape pairs for gradient checks of a broadcasting op: equal shapes
@@ -55,19 +55,10 @@ std::vector<std::pair<Shape, Shape>> broadcast_example_shapes(Rng& rng);
 std::vector<OpExample> broadcast_examples(Rng& rng);
 
 namespace detail {
-template <class Destination, class Expression>
-void store(Destination&& destination, const Expression& expression, bool accumulate) {
-  if (accumulate) {
-    destination += expression;
-  } else {
-    destination = expression;
-  }
-}
-
 // The index loop for shapes no fast path covers: one row of the result at a
 // time, the operands' offsets advanced by their strides.
-template <class Function>
-void broadcast_apply_general(const TensorView& a, const TensorView& b, TensorView& result, Function& f,
+template <class T, class Function>
+void broadcast_apply_general(const TensorView& a, const TensorView& b, TensorView result, Function& f,
                              bool accumulate) {
   const Shape& shape = result.shape();
   const int rank = shape.rank();
@@ -77,12 +68,12 @@ void broadcast_apply_general(const TensorView& a, const TensorView& b, TensorVie
   const std::int64_t inner_a = rank == 0 ? 0 : stride_a[rank - 1], inner_b = rank == 0 ? 0 : stride_b[rank - 1];
   std::array<std::int64_t, Shape::max_rank> index{};
   std::int64_t offset_a = 0, offset_b = 0;
-  double* out = result.data();
+  T* out = result.data<T>();
   for (std::int64_t r = 0; r < outer; ++r, out += inner) {
-    const double* row_a = a.data() + offset_a;
-    const double* row_b = b.data() + offset_b;
+    const T* row_a = a.data<T>() + offset_a;
+    const T* row_b = b.data<T>() + offset_b;
     for (std::int64_t j = 0; j < inner; ++j) {
-      const double value = f(row_a[j * inner_a], row_b[j * inner_b]);
+      const T value = f(row_a[j * inner_a], row_b[j * inner_b]);
       if (accumulate) out[j] += value; else out[j] = value;
     }
     for (int axis = rank - 2; axis >= 0; --axis) {  // next row: an odometer over the leading axes
@@ -103,58 +94,87 @@ void broadcast_apply_general(const TensorView& a, const TensorView& b, TensorVie
 // with arithmetic operators only: [](const auto& x, const auto& y) { return x * y; }.
 // `result` has the broadcast shape and must not overlap a broadcast operand
 // (it may be a same-kind operand: the work is elementwise).
-template <class Function>
+template <class T, class Function>
 void broadcast_apply(const TensorView& a, const TensorView& b, TensorView result, Function f,
                      bool accumulate = false) {
   using Kind = BroadcastKind;
-  using RowVector = Eigen::Array<double, 1, Eigen::Dynamic>;
+  using RowVector = Eigen::Array<T, 1, Eigen::Dynamic>;
+  using Column = Eigen::Array<T, Eigen::Dynamic, 1>;
   const Shape& shape = result.shape();
   const Kind kind_a = broadcast_kind(a.shape(), shape), kind_b = broadcast_kind(b.shape(), shape);
   const Eigen::Index size = result.size(), row_count = shape.rows(), cols = shape.last();
 
   if (kind_a == Kind::same && kind_b == Kind::same) {
-    return detail::store(flat(result), f(flat(a), flat(b)), accumulate);
+    return assign_or_add(flat<T>(result), f(flat<T>(a), flat<T>(b)), accumulate);
   }
   if (kind_a == Kind::same && kind_b == Kind::scalar) {
-    return detail::store(flat(result), f(flat(a), Eigen::ArrayXd::Constant(size, b[0])), accumulate);
+    return assign_or_add(flat<T>(result), f(flat<T>(a), Column::Constant(size, b.data<T>()[0])), accumulate);
   }
   if (kind_a == Kind::scalar && kind_b == Kind::same) {
-    return detail::store(flat(result), f(Eigen::ArrayXd::Constant(size, a[0]), flat(b)), accumulate);
+    return assign_or_add(flat<T>(result), f(Column::Constant(size, a.data<T>()[0]), flat<T>(b)), accumulate);
   }
   // Matrix views with the result's (rows, last axis); a same-kind operand has
   // the result's layout even when its own shape lacks leading 1s.
-  Eigen::Map<RowMajorArray> out(result.data(), row_count, cols);
-  auto as_matrix = [&](const TensorView& t) { return Eigen::Map<const RowMajorArray>(t.data(), row_count, cols); };
-  auto as_row = [&](const TensorView& t) { return Eigen::Map<const RowVector>(t.data(), cols); };
+  Eigen::Map<RowMajorArray<T>> out(result.data<T>(), row_count, cols);
+  auto as_matrix = [&](const TensorView& t) {
+    return Eigen::Map<const RowMajorArray<T>>(t.data<T>(), row_count, cols);
+  };
+  auto as_row = [&](const TensorView& t) { return Eigen::Map<const RowVector>(t.data<T>(), cols); };
   // A row repeated down the rows: Replicate with a compile-time column factor
   // of 1 reads the row with no index arithmetic, so the sum vectorizes.
   using RowReplicate = Eigen::Replicate<Eigen::Map<const RowVector>, Eigen::Dynamic, 1>;
   if (kind_a == Kind::same && kind_b == Kind::row) {
     auto matrix_a = as_matrix(a);
     auto row_b = as_row(b);
-    return detail::store(out, f(matrix_a, RowReplicate(row_b, row_count, 1)), accumulate);
+    return assign_or_add(out, f(matrix_a, RowReplicate(row_b, row_count, 1)), accumulate);
   }
   if (kind_a == Kind::row && kind_b == Kind::same) {
     auto row_a = as_row(a);
     auto matrix_b = as_matrix(b);
-    return detail::store(out, f(RowReplicate(row_a, row_count, 1), matrix_b), accumulate);
+    return assign_or_add(out, f(RowReplicate(row_a, row_count, 1), matrix_b), accumulate);
   }
   // A column: row by row, each row against one repeated value.
   if (kind_a == Kind::same && kind_b == Kind::column) {
     auto matrix_a = as_matrix(a);
     for (Eigen::Index r = 0; r < row_count; ++r) {
-      detail::store(out.row(r), f(matrix_a.row(r), RowVector::Constant(cols, b[r])), accumulate);
+      assign_or_add(out.row(r), f(matrix_a.row(r), RowVector::Constant(cols, b.data<T>()[r])), accumulate);
     }
     return;
   }
   if (kind_a == Kind::column && kind_b == Kind::same) {
     auto matrix_b = as_matrix(b);
     for (Eigen::Index r = 0; r < row_count; ++r) {
-      detail::store(out.row(r), f(RowVector::Constant(cols, a[r]), matrix_b.row(r)), accumulate);
+      assign_or_add(out.row(r), f(RowVector::Constant(cols, a.data<T>()[r]), matrix_b.row(r)), accumulate);
     }
     return;
   }
-  detail::broadcast_apply_general(a, b, result, f, accumulate);
+  detail::broadcast_apply_general<T>(a, b, result, f, accumulate);
 }
+
+// The gradient of a broadcasting product-like op for one input: writes
+// f(dy, other), a contribution at the output's shape, into the slot, summed
+// back to the slot's shape when its input was broadcast. `scratch` holds the
+// full-shape contribution in that case (sized once); `dy` may be `scratch`.
+template <class T, class Function>
+void write_broadcast_gradient(const TensorView& dy, const TensorView& other, GradientSlot& slot, Tensor& scratch,
+                              Function f) {
+  if (slot.grad.size() == dy.size()) {
+    broadcast_apply<T>(dy, other, TensorView(dy.shape(), slot.grad.data<T>()), f, slot.accumulate);
+  } else {
+    scratch.resize(dy.shape(), dtype_of<T>);
+    broadcast_apply<T>(dy, other, scratch, f);
+    sum_to_shape(scratch, slot);
+  }
+}
+
+// A broadcasting binary op (add, sub, mul, div): two inputs, NumPy's shape
+// rule, and the broadcast gradient-check examples.
+template <class Derived>
+class BroadcastOp : public TypedOp<Derived> {
+ public:
+  int arity() const override { return 2; }
+  Shape infer_shape(std::span<const Shape> inputs) const override { return broadcast_shapes(inputs[0], inputs[1]); }
+  static std::vector<OpExample> examples(Rng& rng) { return broadcast_examples(rng); }
+};
 
 }  // namespace dagrad

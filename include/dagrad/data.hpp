@@ -84,7 +84,7 @@ struct Standardizer {
   Tensor scale;  // (features,)
 
   static Standardizer fit(const TensorView& x);
-  void apply(TensorView& x) const;
+  void apply(Tensor& x) const;
 };
 
 }  // namespace dagrad

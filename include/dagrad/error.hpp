@@ -28,4 +28,33 @@ class FileError : public Error {
   using Error::Error;
 };
 
+// A size the user asked for is beyond what dagrad makes or can allocate: a
+// shape over Shape::max_elements, a buffer the machine cannot provide. A user
+// error (the CLI exits 2), detected before anything is half-written.
+class LimitError : public Error {
+ public:
+  using Error::Error;
+};
+
+// An op broke the op contract (include/dagrad/op.hpp) in checked mode: it
+// wrote a gradient slot it was not asked for, wrote outside a slot or its
+// output, or left part of an assigned slot unwritten. The message names the
+// op, the node and the slot.
+class ContractError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Anomaly mode (ForwardOptions/BackwardOptions::check_finite): the first
+// node whose value or gradient holds NaN or Inf. The message names the node,
+// its op, and its inputs' shapes and ranges.
+class NonFiniteError : public Error {
+ public:
+  NonFiniteError(const std::string& message, std::string node) : Error(message), node_(std::move(node)) {}
+  const std::string& node() const { return node_; }
+
+ private:
+  std::string node_;
+};
+
 }  // namespace dagrad

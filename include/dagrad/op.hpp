@@ -20,6 +20,17 @@
 //    Slots may alias each other (an input used twice, as in mul(x, x)): write
 //    them in order and never read a gradient slot.
 //  - Inputs, output and output gradient are read-only in backward.
+//  - An op declares its arity once (arity(); the graph checks the count
+//    before the shape rule runs) and its output dtype (infer_dtype; by
+//    default all inputs share one dtype and the output has it).
+//  - Kernels are written once for float32 and float64: derive from
+//    TypedOp<YourOp> and write `template <class T> forward_as(...)` and
+//    `backward_as(...)`; the dispatch on the output's dtype is TypedOp's.
+//  - Checked mode (Graph::set_checked, on in Debug builds and in every
+//    gradient check) runs each step against guarded, poisoned copies of the
+//    output and slots: a write to an unneeded slot, outside a slot or the
+//    output, or an assigned slot left (partly) unwritten or read before
+//    written, throws ContractError naming the op, the node and the slot.
 #pragma once
 
 #include <cstdint>
@@ -60,6 +71,7 @@ class Attrs {
   bool get_bool(std::string_view op, const std::string& key, bool fallback) const;
   double get_double(std::string_view op, const std::string& key, double fallback) const;
   std::vector<std::int64_t> get_ints(std::string_view op, const std::string& key) const;
+  std::string get_string(std::string_view op, const std::string& key) const;
   // Throws if any attribute is not in `known` (catches typos in graph files).
   void expect_only(std::string_view op, std::initializer_list<std::string_view> known) const;
 
@@ -82,8 +94,15 @@ class Op {
 
   // The registered name ("sigmoid").
   virtual std::string_view name() const = 0;
-  // Output shape from the input shapes; throws ShapeError.
+  // Number of inputs, or -1 for any number (the default, for ops written
+  // before arity existed); the graph checks the count before infer_shape.
+  virtual int arity() const { return -1; }
+  // Output shape from the input shapes (their count already checked);
+  // throws ShapeError.
   virtual Shape infer_shape(std::span<const Shape> inputs) const = 0;
+  // Output dtype from the input dtypes: by default all inputs must share one
+  // dtype (mixing is an error; cast() converts), which the output has.
+  virtual DType infer_dtype(std::span<const DType> inputs) const;
   virtual void forward(std::span<const TensorView> inputs, TensorView output) = 0;
   virtual void backward(std::span<const TensorView> inputs, const TensorView& output,
                         const TensorView& output_grad, std::span<GradientSlot> input_grads) = 0;
@@ -106,6 +125,37 @@ class Op {
     (void)inputs, (void)element;
     return std::numeric_limits<double>::infinity();
   }
+};
+
+// Kernels written once as templates over the scalar type. An op derives
+// from TypedOp<Itself> and defines
+//   template <class T> void forward_as(std::span<const TensorView> inputs, TensorView output);
+//   template <class T> void backward_as(std::span<const TensorView> inputs, const TensorView& output,
+//                                       const TensorView& output_grad, std::span<GradientSlot> grads);
+// with T float or double: the output's dtype picks the instance.
+template <class Derived>
+class TypedOp : public Op {
+ public:
+  void forward(std::span<const TensorView> inputs, TensorView output) final {
+    visit_dtype(output.dtype(), [&]<class T>() { self().template forward_as<T>(inputs, output); });
+  }
+  void backward(std::span<const TensorView> inputs, const TensorView& output, const TensorView& output_grad,
+                std::span<GradientSlot> grads) final {
+    visit_dtype(output.dtype(),
+                [&]<class T>() { self().template backward_as<T>(inputs, output, output_grad, grads); });
+  }
+
+ private:
+  Derived& self() { return static_cast<Derived&>(*this); }
+};
+
+// An op with one input and an output of that input's shape (the
+// elementwise functions, softmax and the other row-wise ops).
+template <class Derived>
+class UnaryOp : public TypedOp<Derived> {
+ public:
+  int arity() const override { return 1; }
+  Shape infer_shape(std::span<const Shape> inputs) const override { return inputs[0]; }
 };
 
 // A ready-made gradient-check case that an op offers to the suite runner

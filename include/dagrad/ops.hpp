@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dagrad/graph.hpp"
 
@@ -18,7 +19,7 @@ Expr sigmoid(Expr x, std::string name = {});
 double sigmoid(double x);
 // NumPy's reshape in C order; at most one dimension may be -1 (inferred).
 // image2vector(image) is reshape(image, {-1, 1}).
-Expr reshape(Expr x, const Shape& shape, std::string name = {});
+Expr reshape(Expr x, std::vector<std::int64_t> shape, std::string name = {});
 // Each row (last axis) divided by its L2 norm, max(norm, 1e-12) as in
 // PyTorch's F.normalize, so a zero row gives zeros.
 Expr normalize_rows(Expr x, std::string name = {});
@@ -64,6 +65,11 @@ Expr softmax_cross_entropy(Expr logits, Expr labels, std::string name = {});
 // Mean of max(z, 0) - z t + log(1 + e^-|z|), stable for large |z|, as
 // PyTorch's BCEWithLogitsLoss.
 Expr bce_with_logits(Expr logits, Expr targets, std::string name = {});
+
+// ---- dtypes ----
+// x converted to `dtype` (differentiable): ops refuse to mix float32 and
+// float64, and this is the explicit conversion.
+Expr cast(Expr x, DType dtype, std::string name = {});
 
 // C++ operators build the same nodes; a double becomes a rank-0 constant.
 Expr operator+(Expr a, Expr b);

@@ -1,11 +1,13 @@
 // Optimizers: SGD, SGD with momentum, and Adam, with PyTorch's update rules.
 //
 // An optimizer holds a list of parameter nodes (model.parameters()) and its
-// own state for each (a velocity, Adam's moments), sized when it is built.
-// step() reads each parameter's gradient from the last Graph::backward and
-// updates its value in place through Graph::mutable_value; it allocates
-// nothing. A parameter without a gradient (not reached by the last backward)
-// is left alone, as PyTorch skips parameters whose .grad is None.
+// own state for each (a velocity, Adam's moments, in the parameter's dtype),
+// sized when it is built. step() reads each parameter's gradient from the
+// last Graph::backward and updates its value in place through
+// Graph::write_value; it allocates nothing. A parameter without a fresh
+// gradient (one the last backward did not reach: Graph::grad_is_fresh) is
+// left alone, as PyTorch skips parameters whose .grad is None; skipped()
+// names them.
 //
 // Graph::backward replaces leaf gradients on every pass, so zero_grad() is
 // needed only when accumulating gradients over several passes
@@ -13,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "dagrad/graph.hpp"
@@ -38,12 +41,16 @@ class Optimizer {
   // For schedules: takes effect at the next step.
   void set_learning_rate(double learning_rate);
   const std::vector<Expr>& parameters() const { return parameters_; }
+  // The parameters the last step() left alone: no fresh gradient.
+  std::vector<std::string> skipped() const;
 
  protected:
-  // Updates parameter `index` (value w, gradient g, same size).
-  virtual void update(std::size_t index, double* w, const double* g, std::int64_t size) = 0;
+  // Updates parameter `index` (value w, gradient g: same shape and dtype).
+  virtual void update(std::size_t index, const TensorView& w, const TensorView& g) = 0;
 
  private:
+  std::vector<std::size_t> skipped_;  // sized once: step() allocates nothing
+  std::size_t skipped_count_ = 0;
   std::vector<Expr> parameters_;
   std::vector<Shape> shapes_;  // as when built: state is sized for these
   std::vector<const Node*> nodes_;  // the parameters' nodes (a graph never moves its nodes)
@@ -60,11 +67,11 @@ class SGD : public Optimizer {
   double momentum() const { return momentum_; }
 
  protected:
-  void update(std::size_t index, double* w, const double* g, std::int64_t size) override;
+  void update(std::size_t index, const TensorView& w, const TensorView& g) override;
 
  private:
   double momentum_;
-  std::vector<std::vector<double>> velocity_;  // empty without momentum
+  std::vector<Tensor> velocity_;  // empty without momentum
 };
 
 // Kingma & Ba (2015), as PyTorch's Adam:
@@ -77,14 +84,14 @@ class Adam : public Optimizer {
        double epsilon = 1e-8);
 
  protected:
-  void update(std::size_t index, double* w, const double* g, std::int64_t size) override;
+  void update(std::size_t index, const TensorView& w, const TensorView& g) override;
 
  private:
   double beta1_;
   double beta2_;
   double epsilon_;
-  std::vector<std::vector<double>> first_moment_;
-  std::vector<std::vector<double>> second_moment_;
+  std::vector<Tensor> first_moment_;
+  std::vector<Tensor> second_moment_;
   std::vector<std::int64_t> steps_;
 };
 

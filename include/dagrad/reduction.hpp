@@ -29,8 +29,8 @@ class AxisReduction {
   // Elements summed into each output element (the divisor of a mean).
   std::int64_t count(const Shape& input) const;
 
-  // output = scale * (sum of x over the reduced elements).
-  void sum(const TensorView& x, TensorView& output, double scale) const;
+  // output = scale * (sum of x over the reduced elements). Any dtype.
+  void sum(const TensorView& x, const TensorView& output, double scale) const;
   // The backward of sum: scale * dy spread over the reduced elements of the
   // input's shape (slot.grad), written as the op contract says.
   void spread(const TensorView& dy, GradientSlot& slot, double scale) const;

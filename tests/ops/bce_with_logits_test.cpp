@@ -47,7 +47,7 @@ TEST(BceWithLogits, ShapeErrors) {
   EXPECT_EQ(error_message<ShapeError>([&] { bce_with_logits(z, t, "loss"); }),
             "bce_with_logits \"loss\": logits of shape (3, 1) and targets of shape (3,) differ");
   EXPECT_EQ(error_message<ShapeError>([&] { g.apply("bce_with_logits", {z}, {}, "one"); }),
-            "bce_with_logits \"one\": takes 2 inputs (logits, targets), got 1");
+            "bce_with_logits \"one\": takes 2 inputs, got 1");
 }
 
 TEST(BceWithLogits, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("bce_with_logits"); }

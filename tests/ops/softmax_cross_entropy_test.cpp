@@ -51,7 +51,7 @@ TEST(SoftmaxCrossEntropy, ShapeErrors) {
   EXPECT_EQ(error_message<ShapeError>([&] { softmax_cross_entropy(z, wide, "c"); }),
             "softmax_cross_entropy \"c\": labels of shape (3, 2) do not fit logits of shape (3, 4): expected (3,) or (3, 1)");
   EXPECT_EQ(error_message<ShapeError>([&] { g.apply("softmax_cross_entropy", {z}, {}, "d"); }),
-            "softmax_cross_entropy \"d\": takes 2 inputs (logits, labels), got 1");
+            "softmax_cross_entropy \"d\": takes 2 inputs, got 1");
 }
 
 TEST(SoftmaxCrossEntropy, InvalidLabelsStopForward) {

@@ -52,9 +52,9 @@ TEST(Broadcast, ApplyAgreesWithAnIndexByIndexReference) {
       }
       Tensor a = random_normal(sa, rng), b = random_normal(sb, rng);
       Tensor out(out_shape, 5.0);
-      broadcast_apply(a, b, out, [](const auto& x, const auto& y) { return x * 2 - y; });
+      broadcast_apply<double>(a, b, out, [](const auto& x, const auto& y) { return x * 2 - y; });
       Tensor accumulated(out_shape, 5.0);
-      broadcast_apply(a, b, accumulated, [](const auto& x, const auto& y) { return x * 2 - y; }, true);
+      broadcast_apply<double>(a, b, accumulated, [](const auto& x, const auto& y) { return x * 2 - y; }, true);
       const auto stride_a = broadcast_strides(sa, out_shape), stride_b = broadcast_strides(sb, out_shape);
       for (std::int64_t k = 0; k < out.size(); ++k) {
         auto index = out.unravel(k);

@@ -56,7 +56,7 @@ TEST(Graph, NodeUsedTwiceReceivesTheSumOfBothContributions) {
   Expr a = reshape(s, {2, 1});
   Expr b = reshape(s, {2, 1});
   Expr c = g.constant(Tensor(Shape{2, 1}, {1.0, 2.0}));
-  Expr loss = l2(g.add(std::make_unique<AddSameShape>(), {a, b}), c);
+  Expr loss = l2(g.add_op(std::make_unique<AddSameShape>(), {a, b}), c);
   g.forward(loss);
   g.backward(loss);
   for (int i = 0; i < 2; ++i) {
@@ -66,7 +66,7 @@ TEST(Graph, NodeUsedTwiceReceivesTheSumOfBothContributions) {
   // The same input twice in one node (slots alias): d/dx sum((x + x)^2) = 8x.
   Graph h;
   Expr y = h.input("y", Tensor{0.5, -1.5}, true);
-  Expr loss2 = l2(h.add(std::make_unique<AddSameShape>(), {y, y}), h.constant(Tensor{0, 0}));
+  Expr loss2 = l2(h.add_op(std::make_unique<AddSameShape>(), {y, y}), h.constant(Tensor{0, 0}));
   h.forward(loss2);
   h.backward(loss2);
   EXPECT_EQ(y.grad()[0], 4.0);

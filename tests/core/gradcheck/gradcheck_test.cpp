@@ -38,7 +38,7 @@ class Scale final : public Op {
 };
 
 Expr scale(Expr x, double factor, double backward_factor, std::string name = {}) {
-  return x.graph().add(std::make_unique<Scale>(factor, backward_factor), {x}, std::move(name));
+  return x.graph().add_op(std::make_unique<Scale>(factor, backward_factor), {x}, std::move(name));
 }
 
 // y = max(x, 0) with a declared kink at 0; backward multiplies by `slope`
@@ -183,7 +183,7 @@ TEST(Gradcheck, WorstElementHasItsMultiDimensionalIndexAndValues) {
   Graph g;
   Expr x = g.input("x", normal({2, 3, 4}, 5), true);
   // Flat element 17 of (2, 3, 4) is [1, 1, 1].
-  Expr y = g.add(std::make_unique<Scale>(1.0, 1.0, 17, 0.25), {x}, "off_by_a_quarter");
+  Expr y = g.add_op(std::make_unique<Scale>(1.0, 1.0, 17, 0.25), {x}, "off_by_a_quarter");
   Expr loss = l2(y, g.constant(Tensor(Shape{2, 3, 4}, 0.0)));
   GradcheckReport report = gradcheck(g, loss);
   EXPECT_FALSE(report.passed());
@@ -255,7 +255,7 @@ TEST(Gradcheck, KinksAreSkippedAndCountedNotFailed) {
 TEST(Gradcheck, AWrongBackwardIsCaughtAwayFromTheKinks) {
   Graph g;
   Expr x = g.input("x", Tensor{0.0, 1e-7, 0.7, -0.3, 1.2}, true);
-  Expr r = g.add(std::make_unique<Relu>(0.98), {x}, "relu");
+  Expr r = g.add_op(std::make_unique<Relu>(0.98), {x}, "relu");
   Expr loss = l2(r, g.constant(Tensor(Shape{5}, -1.0)));
   GradcheckReport report = gradcheck(g, loss);
   EXPECT_FALSE(report.passed());
@@ -266,7 +266,7 @@ TEST(Gradcheck, AWrongBackwardIsCaughtAwayFromTheKinks) {
   // The same op with a correct backward passes on the same values.
   Graph h;
   Expr x2 = h.input("x", Tensor{0.0, 1e-7, 0.7, -0.3, 1.2}, true);
-  Expr loss2 = l2(h.add(std::make_unique<Relu>(1.0), {x2}), h.constant(Tensor(Shape{5}, -1.0)));
+  Expr loss2 = l2(h.add_op(std::make_unique<Relu>(1.0), {x2}), h.constant(Tensor(Shape{5}, -1.0)));
   EXPECT_GRADIENTS_OK(h, loss2, {x2});
 }
 
@@ -313,7 +313,7 @@ TEST(Gradcheck, FastModeComparesProjectionsAndCatchesAWrongBackward) {
   {
     Graph g;
     Expr x = g.input("x", normal({40, 30}, 9), true);
-    Expr y = g.add(std::make_unique<Scale>(1.0, 1.0, 611, 0.05), {x}, "one_wrong_element");
+    Expr y = g.add_op(std::make_unique<Scale>(1.0, 1.0, 611, 0.05), {x}, "one_wrong_element");
     Expr loss = l2(softmax(y), g.constant(Tensor(Shape{40, 30}, 0.1)));
     GradcheckReport report = gradcheck(g, loss, fast);
     EXPECT_FALSE(report.passed());
@@ -367,7 +367,7 @@ TEST(Gradcheck, ChecksBothModesOfTheBackwardContract) {
   for (int mode : {0, 1}) {
     Graph g;
     Expr x = g.input("x", normal({3}, 13), true);
-    Expr y = g.add(std::make_unique<BrokenContract>(mode), {x}, "broken");
+    Expr y = g.add_op(std::make_unique<BrokenContract>(mode), {x}, "broken");
     Expr loss = l2(y, g.constant(Tensor(Shape{3}, 0.0)));
     GradcheckReport report = gradcheck(g, loss);
     ASSERT_EQ(report.failing_nodes().size(), 1u) << report.to_string();
@@ -383,7 +383,7 @@ TEST(Gradcheck, NonDifferentiableInputsAreNotChecked) {
   Graph g;
   Expr a = g.input("a", normal({4}, 14), true);
   Expr labels = g.input("labels", Tensor{0, 1, 2, 1}, true);
-  Expr y = g.add(std::make_unique<TimesLabel>(), {a, labels}, "times");
+  Expr y = g.add_op(std::make_unique<TimesLabel>(), {a, labels}, "times");
   Expr loss = l2(y, g.constant(Tensor(Shape{4}, 0.0)));
   GradcheckReport report = gradcheck(g, loss);
   EXPECT_TRUE(report.passed()) << report.to_string();

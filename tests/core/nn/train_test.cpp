@@ -137,7 +137,7 @@ TEST_F(ParameterFiles, ASavedModelLoadsAndPredictsTheSame) {
       g.forward(loss);
       g.backward(loss);
       for (Expr p : model.parameters()) {
-        TensorView& w = g.mutable_value(p);
+        ValueWriter w = g.write_value(p);
         for (std::int64_t k = 0; k < w.size(); ++k) w[k] -= 0.5 * p.grad()[k];
       }
     }
