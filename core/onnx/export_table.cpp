@@ -101,6 +101,16 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
        {.composite = false,
         .emit = [](ExportContext& c) { c.emit_output("LogSoftmax", {c.input(0)}, {{"axis", std::int64_t{-1}}}); }}},
 
+      // Cast between float32 and float64 (to FLOAT everywhere in a float32
+      // export).
+      {"cast",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              const DType target = parse_dtype(c.attrs().get_string("cast", "dtype"));
+              c.emit_output("Cast", {c.input(0)}, {{"to", std::int64_t{export_float_type(target, c.options())}}});
+            }}},
+
       // ---- composites: small subgraphs with the op's own formula ----
 
       // y = x / max(sqrt(sum(x^2, last axis)), 1e-12), PyTorch's F.normalize.

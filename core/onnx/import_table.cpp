@@ -77,10 +77,10 @@ Expr import_gemm(ImportContext& c) {
   const double alpha = c.float_attribute("alpha", 1.0f), beta = c.float_attribute("beta", 1.0f);
   const bool has_c = c.input_count() > 2 && !c.node().input(2).empty();
   Expr product = matmul(a, b, has_c || alpha != 1.0 ? name + "/matmul" : name);
-  if (alpha != 1.0) product = mul(product, c.scalar(alpha, "alpha"), has_c ? name + "/scaled" : name);
+  if (alpha != 1.0) product = mul(product, c.scalar(alpha, a.dtype(), "alpha"), has_c ? name + "/scaled" : name);
   if (!has_c) return product;
   Expr bias = c.input(2);
-  if (beta != 1.0) bias = mul(bias, c.scalar(beta, "beta"), name + "/scaled_bias");
+  if (beta != 1.0) bias = mul(bias, c.scalar(beta, bias.dtype(), "beta"), name + "/scaled_bias");
   return add(product, bias, name);
 }
 
@@ -140,6 +140,16 @@ Expr import_pow(ImportContext& c) {
                   : std::string("has a computed exponent; dagrad imports Pow with a constant 2 or 0.5"));
 }
 
+// Cast between FLOAT and DOUBLE; dagrad's values have no other types.
+Expr import_cast(ImportContext& c) {
+  c.expect_inputs(1, 1);
+  const std::int64_t to = c.int_attribute("to", 0);
+  if (to != onnx::TensorProto::FLOAT && to != onnx::TensorProto::DOUBLE) {
+    c.fail(fmt::format("casts to type {}; dagrad casts between FLOAT and DOUBLE only", to));
+  }
+  return cast(c.input(0), to == onnx::TensorProto::FLOAT ? DType::float32 : DType::float64, c.output_name());
+}
+
 // mul(x, x) is what export writes for square; mapping it back to square
 // gives the same bits and the same node.
 Expr import_mul(ImportContext& c) {
@@ -163,6 +173,7 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
       {"Sub", same_op("sub", 2)},
       {"Mul", import_mul},
       {"Pow", import_pow},
+      {"Cast", import_cast},
       {"Div", same_op("div", 2)},
       {"MatMul", same_op("matmul", 2)},
       {"Gemm", import_gemm},

@@ -24,11 +24,15 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "ONNX raw_data is little-endian");
 
-// The floating-point type written for the graph's values: the engine's
-// float64 unless float32 export was asked for.
-onnx::TensorProto::DataType export_float_type(const OnnxExportOptions& options) {
-  return options.float32 ? onnx::TensorProto::FLOAT : onnx::TensorProto::DOUBLE;
+}  // namespace
+
+// The ONNX type written for a value of `dtype`: its own, or FLOAT for every
+// value when float32 export was asked for.
+onnx::TensorProto::DataType export_float_type(DType dtype, const OnnxExportOptions& options) {
+  return options.float32 || dtype == DType::float32 ? onnx::TensorProto::FLOAT : onnx::TensorProto::DOUBLE;
 }
+
+namespace {
 
 // Values converted to the export type, as raw little-endian bytes.
 std::string float_bytes(std::span<const double> values, onnx::TensorProto::DataType type) {
@@ -93,8 +97,10 @@ void set_value_info(onnx::ValueInfoProto& info, const std::string& name, onnx::T
 // ---- ExportContext ----
 
 ExportContext::ExportContext(const Graph& graph, const Node& node, std::vector<std::string> inputs,
-                             onnx::GraphProto& onnx_graph, onnx::TensorProto::DataType float_type)
-    : graph_(graph),
+                             onnx::GraphProto& onnx_graph, onnx::TensorProto::DataType float_type,
+                             const OnnxExportOptions& options)
+    : options_(options),
+      graph_(graph),
       node_(node),
       attrs_(node.op()->attrs()),
       inputs_(std::move(inputs)),
@@ -165,7 +171,6 @@ std::string leaf_marker(NodeKind kind) {
 
 onnx::ModelProto build_model(const Graph& graph, std::span<const Expr> outputs, const OnnxExportOptions& options) {
   if (outputs.empty()) throw Error("ONNX export needs at least one output node");
-  const onnx::TensorProto::DataType float_type = export_float_type(options);
   const bool symbolic = !options.batch_dimension.empty();
 
   onnx::ModelProto model;
@@ -188,7 +193,10 @@ onnx::ModelProto build_model(const Graph& graph, std::span<const Expr> outputs, 
     const Node& node = graph.node(id);
     if (node.is_leaf()) {
       const TensorView& value = node.value();
-      std::span<const double> values(value.data(), std::size_t(value.size()));
+      // Widened to float64 (exact for float32), then written in the export type.
+      std::vector<double> values(std::size_t(value.size()));
+      for (std::int64_t i = 0; i < value.size(); ++i) values[std::size_t(i)] = value.get(i);
+      const onnx::TensorProto::DataType float_type = export_float_type(node.dtype(), options);
       if (node.kind() == NodeKind::input) {
         set_value_info(*onnx_graph.add_input(), node.name(), float_type, node.shape(),
                        symbolic ? Dimensions::first_symbolic : Dimensions::fixed, options.batch_dimension);
@@ -208,7 +216,7 @@ onnx::ModelProto build_model(const Graph& graph, std::span<const Expr> outputs, 
     }
     std::vector<std::string> input_names;
     for (int input : node.inputs()) input_names.push_back(graph.node(input).name());
-    ExportContext context(graph, node, input_names, onnx_graph, float_type);
+    ExportContext context(graph, node, input_names, onnx_graph, export_float_type(node.dtype(), options), options);
     rule->second.emit(context);
     if (rule->second.composite) {
       nlohmann::json marker{{"op", node.op_name()}, {"inputs", input_names}, {"nodes", context.onnx_node_names()}};
@@ -226,7 +234,7 @@ onnx::ModelProto build_model(const Graph& graph, std::span<const Expr> outputs, 
                               node.name(), to_string(node.kind())));
     }
     if (!output_names.insert(node.name()).second) continue;
-    set_value_info(*onnx_graph.add_output(), node.name(), float_type, node.shape(),
+    set_value_info(*onnx_graph.add_output(), node.name(), export_float_type(node.dtype(), options), node.shape(),
                    symbolic ? Dimensions::unknown : Dimensions::fixed, "");
   }
 

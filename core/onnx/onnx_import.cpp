@@ -102,27 +102,30 @@ void check_located_inline(const onnx::TensorProto& tensor) {
   }
 }
 
-// A FLOAT or DOUBLE tensor's values as float64 (float32 widens exactly).
-Tensor float_tensor(const onnx::TensorProto& tensor) {
-  check_located_inline(tensor);
-  std::vector<double> values;
-  if (tensor.data_type() == onnx::TensorProto::DOUBLE) {
-    values = tensor.has_raw_data() ? raw_values<double>(tensor)
-                                   : std::vector<double>(tensor.double_data().begin(), tensor.double_data().end());
-  } else if (tensor.data_type() == onnx::TensorProto::FLOAT) {
-    std::vector<float> floats = tensor.has_raw_data()
-                                    ? raw_values<float>(tensor)
-                                    : std::vector<float>(tensor.float_data().begin(), tensor.float_data().end());
-    values.assign(floats.begin(), floats.end());
-  } else {
-    throw MappingError(fmt::format("tensor \"{}\" holds {}; dagrad's values are floating-point (FLOAT or DOUBLE)",
-                                   tensor.name(), type_name(tensor.data_type())));
-  }
+template <class T>
+Tensor shaped(const onnx::TensorProto& tensor, std::vector<T> values) {
   const Shape shape = tensor_shape(tensor);
   if (std::int64_t(values.size()) != shape.elements()) {
     throw MappingError(fmt::format("tensor \"{}\" has {} values for shape {}", tensor.name(), values.size(), shape));
   }
   return Tensor(shape, std::move(values));
+}
+
+// A DOUBLE tensor becomes float64, a FLOAT tensor float32.
+Tensor float_tensor(const onnx::TensorProto& tensor) {
+  check_located_inline(tensor);
+  if (tensor.data_type() == onnx::TensorProto::DOUBLE) {
+    return shaped(tensor, tensor.has_raw_data()
+                              ? raw_values<double>(tensor)
+                              : std::vector<double>(tensor.double_data().begin(), tensor.double_data().end()));
+  }
+  if (tensor.data_type() == onnx::TensorProto::FLOAT) {
+    return shaped(tensor, tensor.has_raw_data()
+                              ? raw_values<float>(tensor)
+                              : std::vector<float>(tensor.float_data().begin(), tensor.float_data().end()));
+  }
+  throw MappingError(fmt::format("tensor \"{}\" holds {}; dagrad's values are floating-point (FLOAT or DOUBLE)",
+                                 tensor.name(), type_name(tensor.data_type())));
 }
 
 std::vector<std::int64_t> int_tensor(const onnx::TensorProto& tensor) {
@@ -213,14 +216,14 @@ class Importer final : public ImportContext {
     try {
       Tensor value = float_tensor(*found->second);
       if (value.size() != 1) return std::nullopt;
-      return value.data()[0];
+      return value.get(0);
     } catch (const MappingError& e) {
       fail(fmt::format("reads a bad initializer: {}", e.what()));
     }
   }
 
-  Expr scalar(double value, std::string_view label) override {
-    return graph_->constant(Tensor(Shape{}, {value}), fmt::format("{}/{}", output_name(), label));
+  Expr scalar(double value, DType dtype, std::string_view label) override {
+    return graph_->constant(Tensor::scalar(value, dtype), fmt::format("{}/{}", output_name(), label));
   }
 
  private:
@@ -271,7 +274,9 @@ class Importer final : public ImportContext {
       throw MappingError(fmt::format("graph input \"{}\" has rank {}; dagrad's tensors have rank {} at most",
                                      input.name(), dims.size(), Shape::max_rank));
     }
-    exprs_[input.name()] = graph_->input(input.name(), Tensor(Shape(std::span<const std::int64_t>(dims.data(), dims.size()))));
+    const DType dtype = element_type == onnx::TensorProto::FLOAT ? DType::float32 : DType::float64;
+    exprs_[input.name()] =
+        graph_->input(input.name(), Tensor(Shape(std::span<const std::int64_t>(dims.data(), dims.size())), dtype));
   }
 
   // The expression of a tensor name: computed by an earlier node, a graph

@@ -16,6 +16,7 @@
 
 #include "dagrad/error.hpp"
 #include "dagrad/graph.hpp"
+#include "dagrad/onnx.hpp"
 
 namespace dagrad::onnx_mapping {
 
@@ -32,7 +33,7 @@ struct OnnxAttribute {
 class ExportContext {
  public:
   ExportContext(const Graph& graph, const Node& node, std::vector<std::string> inputs, onnx::GraphProto& onnx_graph,
-                onnx::TensorProto::DataType float_type);
+                onnx::TensorProto::DataType float_type, const OnnxExportOptions& options);
 
   const Node& node() const { return node_; }
   const Graph& graph() const { return graph_; }
@@ -40,6 +41,7 @@ class ExportContext {
   const std::string& input(int i) const { return inputs_.at(std::size_t(i)); }
   const Shape& input_shape(int i) const;
   const Attrs& attrs() const { return attrs_; }
+  const OnnxExportOptions& options() const { return options_; }
 
   // Adds an ONNX node computing the dagrad node's output.
   void emit_output(std::string_view op_type, std::vector<std::string> inputs,
@@ -61,6 +63,7 @@ class ExportContext {
   void add_node(std::string_view op_type, std::vector<std::string> inputs, const std::string& output,
                 const std::string& name, std::vector<OnnxAttribute> attributes);
 
+  const OnnxExportOptions& options_;
   const Graph& graph_;
   const Node& node_;
   Attrs attrs_;
@@ -78,6 +81,9 @@ struct ExportRule {
   bool composite = false;
   std::function<void(ExportContext&)> emit;
 };
+
+// The ONNX type of a value of `dtype` (FLOAT for all with options.float32).
+onnx::TensorProto::DataType export_float_type(DType dtype, const OnnxExportOptions& options);
 
 // dagrad op name -> rule (export_table.cpp).
 const std::map<std::string, ExportRule, std::less<>>& export_rules();
@@ -105,7 +111,7 @@ class ImportContext {
   // versions for Softmax and the reductions).
   virtual std::int64_t opset() const = 0;
   // A rank-0 constant leaf.
-  virtual Expr scalar(double value, std::string_view label) = 0;
+  virtual Expr scalar(double value, DType dtype, std::string_view label) = 0;
 
   // Attributes, with ONNX's defaults.
   // nullptr when the node does not set it.

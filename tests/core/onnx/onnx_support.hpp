@@ -32,8 +32,10 @@ inline CommandResult run_onnx_checker(const std::string& model_path, const std::
 inline std::string inputs_json(const std::map<std::string, Tensor>& inputs) {
   nlohmann::json json = nlohmann::json::object();
   for (const auto& [name, value] : inputs) {
+    std::vector<double> values;
+    for (std::int64_t i = 0; i < value.size(); ++i) values.push_back(value.get(i));
     json[name] = {{"shape", std::vector<std::int64_t>(value.shape().dims().begin(), value.shape().dims().end())},
-                  {"values", std::vector<double>(value.data(), value.data() + value.size())}};
+                  {"values", values}};
   }
   return json.dump();
 }
@@ -80,7 +82,7 @@ inline ::testing::AssertionResult agree_to_relative(const TensorView& expected, 
                                          << actual.size();
   }
   for (std::int64_t i = 0; i < expected.size(); ++i) {
-    const double a = expected.data()[i], b = actual[std::size_t(i)];
+    const double a = expected.get(i), b = actual[std::size_t(i)];
     if (std::isnan(a) && std::isnan(b)) continue;
     if (a == b) continue;
     if (!(std::abs(a - b) <= relative * std::max(std::abs(a), std::abs(b)))) {
@@ -98,10 +100,15 @@ inline ::testing::AssertionResult identical_bits(const TensorView& expected, con
     return ::testing::AssertionFailure() << "shapes " << to_string(expected.shape()) << " and "
                                          << to_string(actual.shape()) << " differ";
   }
+  if (expected.dtype() != actual.dtype()) {
+    return ::testing::AssertionFailure() << "dtypes " << to_string(expected.dtype()) << " and "
+                                         << to_string(actual.dtype()) << " differ";
+  }
+  // float32 widens to float64 exactly, so equal bits stay equal bits.
   for (std::int64_t i = 0; i < expected.size(); ++i) {
-    if (std::bit_cast<std::uint64_t>(expected.data()[i]) != std::bit_cast<std::uint64_t>(actual.data()[i])) {
+    if (std::bit_cast<std::uint64_t>(expected.get(i)) != std::bit_cast<std::uint64_t>(actual.get(i))) {
       return ::testing::AssertionFailure() << fmt::format("element {}: {:.17g} before export, {:.17g} after import", i,
-                                                          expected.data()[i], actual.data()[i]);
+                                                          expected.get(i), actual.get(i));
     }
   }
   return ::testing::AssertionSuccess();
