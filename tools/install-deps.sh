@@ -10,7 +10,10 @@ packages=(
   libeigen3-dev libfmt-dev libgtest-dev
   nlohmann-json3-dev libcli11-dev libbenchmark-dev
   libgraphviz-dev graphviz python3-numpy chromium
+  libonnx-dev libprotobuf-dev python3-onnx nodejs
 )
+# The machine's Node.js may bring its own npm (a package that conflicts with Debian's).
+if ! command -v npm >/dev/null; then packages+=(npm); fi
 # tools/ci-checks.sh: the fuzz targets build with clang and its libFuzzer runtime.
 packages+=(clang libclang-rt-14-dev)
 if [[ "${1:-}" == "--bench" ]]; then packages+=(libtorch-dev valgrind); fi
@@ -21,7 +24,18 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
-if [[ ${#missing[@]} -eq 0 ]]; then exit 0; fi
+
+# ONNX Runtime for the ONNX tests (tests/core/onnx): the npm package ships its
+# CPU binaries; --ignore-scripts skips its post-install download.
+install_onnxruntime() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/core/onnx"
+  if [[ ! -e "$dir/node_modules/onnxruntime-node/package.json" ]]; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+if [[ ${#missing[@]} -eq 0 ]]; then install_onnxruntime; exit 0; fi
 
 echo "installing: ${missing[*]}"
 sudo=""
@@ -33,3 +47,4 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_onnxruntime

@@ -1,0 +1,197 @@
+// ONNX -> dagrad: the whole import mapping, one entry per ONNX op_type of the
+// default domain. Each rule returns the dagrad expression of the ONNX
+// node's output. The composites export writes come back through their
+// metadata marker (onnx_import.cpp), not through this table; an op_type
+// missing here stops the import with an error naming the node.
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "dagrad/ops.hpp"
+#include "onnx_mapping.hpp"
+
+namespace dagrad::onnx_mapping {
+namespace {
+
+ImportRule same_op(std::string_view dagrad_op, int arity) {
+  return [dagrad_op, arity](ImportContext& c) {
+    c.expect_inputs(arity, arity);
+    std::vector<Expr> inputs;
+    for (int i = 0; i < c.input_count(); ++i) inputs.push_back(c.input(i));
+    return c.graph().apply(dagrad_op, inputs, {}, c.output_name());
+  };
+}
+
+// ReduceSum and ReduceMean: the axes come as an input (ReduceSum from opset
+// 13, ReduceMean from 18) or as an attribute (before). dagrad reduces one
+// axis or all of them; ONNX's keepdims defaults to 1.
+ImportRule reduction(std::string_view dagrad_op) {
+  return [dagrad_op](ImportContext& c) {
+    c.expect_inputs(1, 2);
+    std::optional<std::vector<std::int64_t>> axes = c.ints_attribute("axes");
+    if (c.input_count() > 1) axes = c.constant_ints(1);
+    const bool keepdims = c.int_attribute("keepdims", 1) != 0;
+    Attrs attrs;
+    if (keepdims) attrs.set("keepdims", true);
+    if (axes && !axes->empty()) {
+      if (axes->size() > 1) {
+        c.fail(fmt::format("reduces axes [{}] at once; dagrad's {} reduces one axis or all of them",
+                           fmt::join(*axes, ", "), dagrad_op));
+      }
+      attrs.set("axis", axes->front());
+    } else if (c.int_attribute("noop_with_empty_axes", 0) != 0) {
+      c.fail("has noop_with_empty_axes=1 and no axes (an identity), which dagrad does not import");
+    }
+    return c.graph().apply(dagrad_op, {c.input(0)}, attrs, c.output_name());
+  };
+}
+
+// Softmax and LogSoftmax over the last axis, the only axis dagrad's ops
+// take. Before opset 13 the default axis was 1 and the input was flattened
+// there, which over the last axis is the same thing.
+ImportRule last_axis(std::string_view dagrad_op) {
+  return [dagrad_op](ImportContext& c) {
+    c.expect_inputs(1, 1);
+    Expr x = c.input(0);
+    const std::int64_t rank = x.shape().rank();
+    std::int64_t axis = c.int_attribute("axis", c.opset() >= 13 ? -1 : 1);
+    if (axis < 0) axis += rank;
+    if (axis != rank - 1) {
+      c.fail(fmt::format("works over axis {} of a rank-{} input; dagrad's {} works over the last axis", axis, rank,
+                         dagrad_op));
+    }
+    return c.graph().apply(dagrad_op, {x}, {}, c.output_name());
+  };
+}
+
+// Y = alpha A' B' + beta C, A' = A^T if transA, B' = B^T if transB.
+Expr import_gemm(ImportContext& c) {
+  c.expect_inputs(2, 3);
+  const std::string& name = c.output_name();
+  Expr a = c.input(0), b = c.input(1);
+  if (c.int_attribute("transA", 0) != 0) a = transpose(a, name + "/transpose_a");
+  if (c.int_attribute("transB", 0) != 0) b = transpose(b, name + "/transpose_b");
+  const double alpha = c.float_attribute("alpha", 1.0f), beta = c.float_attribute("beta", 1.0f);
+  const bool has_c = c.input_count() > 2 && !c.node().input(2).empty();
+  Expr product = matmul(a, b, has_c || alpha != 1.0 ? name + "/matmul" : name);
+  if (alpha != 1.0) product = mul(product, c.scalar(alpha, a.dtype(), "alpha"), has_c ? name + "/scaled" : name);
+  if (!has_c) return product;
+  Expr bias = c.input(2);
+  if (beta != 1.0) bias = mul(bias, c.scalar(beta, bias.dtype(), "beta"), name + "/scaled_bias");
+  return add(product, bias, name);
+}
+
+Expr import_transpose(ImportContext& c) {
+  c.expect_inputs(1, 1);
+  Expr x = c.input(0);
+  if (auto perm = c.ints_attribute("perm")) {
+    std::vector<std::int64_t> reversed;
+    for (std::int64_t axis = x.shape().rank() - 1; axis >= 0; --axis) reversed.push_back(axis);
+    if (*perm != reversed) {
+      c.fail(fmt::format("has perm [{}]; dagrad's transpose reverses the axes ([{}]) and nothing else",
+                         fmt::join(*perm, ", "), fmt::join(reversed, ", ")));
+    }
+  }
+  return transpose(x, c.output_name());
+}
+
+// ONNX's 0 copies the input's dimension unless allowzero=1, where it means
+// an empty dimension as in dagrad (and NumPy).
+Expr import_reshape(ImportContext& c) {
+  c.expect_inputs(2, 2);
+  Expr x = c.input(0);
+  std::vector<std::int64_t> shape = c.constant_ints(1);
+  if (c.int_attribute("allowzero", 0) == 0) {
+    for (std::size_t axis = 0; axis < shape.size(); ++axis) {
+      if (shape[axis] != 0) continue;
+      if (int(axis) >= x.shape().rank()) c.fail(fmt::format("copies dimension {} of a rank-{} input", axis, x.shape().rank()));
+      shape[axis] = x.shape()[int(axis)];
+    }
+  }
+  return reshape(x, Shape(std::span<const std::int64_t>(shape.data(), shape.size())), c.output_name());
+}
+
+// Flatten to (product of the dimensions before axis, product of the rest),
+// written with -1 for the leading part so the batch may change.
+Expr import_flatten(ImportContext& c) {
+  c.expect_inputs(1, 1);
+  Expr x = c.input(0);
+  const std::int64_t rank = x.shape().rank();
+  std::int64_t axis = c.int_attribute("axis", 1);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis > rank) c.fail(fmt::format("has axis {} for a rank-{} input", axis, rank));
+  std::int64_t trailing = 1;
+  for (std::int64_t k = axis; k < rank; ++k) trailing *= x.shape()[int(k)];
+  return reshape(x, axis == 0 ? Shape{1, -1} : Shape{-1, trailing}, c.output_name());
+}
+
+// x^2 and x^0.5 (PyTorch writes x ** 2 as Pow); other exponents have no
+// dagrad op.
+Expr import_pow(ImportContext& c) {
+  c.expect_inputs(2, 2);
+  const std::optional<double> exponent = c.constant_scalar(1);
+  if (exponent == 2.0) return square(c.input(0), c.output_name());
+  if (exponent == 0.5) return sqrt(c.input(0), c.output_name());
+  c.fail(exponent ? fmt::format("raises to the power {}; dagrad imports Pow with the exponent 2 (square) or 0.5 (sqrt)",
+                                *exponent)
+                  : std::string("has a computed exponent; dagrad imports Pow with a constant 2 or 0.5"));
+}
+
+// Cast between FLOAT and DOUBLE; dagrad's values have no other types.
+Expr import_cast(ImportContext& c) {
+  c.expect_inputs(1, 1);
+  const std::int64_t to = c.int_attribute("to", 0);
+  if (to != onnx::TensorProto::FLOAT && to != onnx::TensorProto::DOUBLE) {
+    c.fail(fmt::format("casts to type {}; dagrad casts between FLOAT and DOUBLE only", to));
+  }
+  return cast(c.input(0), to == onnx::TensorProto::FLOAT ? DType::float32 : DType::float64, c.output_name());
+}
+
+// mul(x, x) is what export writes for square; mapping it back to square
+// gives the same bits and the same node.
+Expr import_mul(ImportContext& c) {
+  c.expect_inputs(2, 2);
+  if (c.node().input(0) == c.node().input(1)) return square(c.input(0), c.output_name());
+  return mul(c.input(0), c.input(1), c.output_name());
+}
+
+}  // namespace
+
+const std::map<std::string, ImportRule, std::less<>>& import_rules() {
+  static const std::map<std::string, ImportRule, std::less<>> rules{
+      {"Sigmoid", same_op("sigmoid", 1)},
+      {"Tanh", same_op("tanh", 1)},
+      {"Relu", same_op("relu", 1)},
+      {"Exp", same_op("exp", 1)},
+      {"Log", same_op("log", 1)},
+      {"Sqrt", same_op("sqrt", 1)},
+      {"Neg", same_op("neg", 1)},
+      {"Add", same_op("add", 2)},
+      {"Sub", same_op("sub", 2)},
+      {"Mul", import_mul},
+      {"Pow", import_pow},
+      {"Cast", import_cast},
+      {"Div", same_op("div", 2)},
+      {"MatMul", same_op("matmul", 2)},
+      {"Gemm", import_gemm},
+      {"Transpose", import_transpose},
+      {"Reshape", import_reshape},
+      {"Flatten", import_flatten},
+      {"ReduceSum", reduction("sum")},
+      {"ReduceMean", reduction("mean")},
+      {"Softmax", last_axis("softmax")},
+      {"LogSoftmax", last_axis("log_softmax")},
+      // No dagrad node: the output is another name for the input.
+      {"Identity",
+       [](ImportContext& c) {
+         c.expect_inputs(1, 1);
+         return c.input(0);
+       }},
+  };
+  return rules;
+}
+
+}  // namespace dagrad::onnx_mapping
