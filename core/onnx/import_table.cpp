@@ -111,7 +111,7 @@ Expr import_reshape(ImportContext& c) {
       shape[axis] = x.shape()[int(axis)];
     }
   }
-  return reshape(x, Shape(std::span<const std::int64_t>(shape.data(), shape.size())), c.output_name());
+  return reshape(x, shape, c.output_name());
 }
 
 // Flatten to (product of the dimensions before axis, product of the rest),
@@ -125,7 +125,8 @@ Expr import_flatten(ImportContext& c) {
   if (axis < 0 || axis > rank) c.fail(fmt::format("has axis {} for a rank-{} input", axis, rank));
   std::int64_t trailing = 1;
   for (std::int64_t k = axis; k < rank; ++k) trailing *= x.shape()[int(k)];
-  return reshape(x, axis == 0 ? Shape{1, -1} : Shape{-1, trailing}, c.output_name());
+  return reshape(x, axis == 0 ? std::vector<std::int64_t>{1, -1} : std::vector<std::int64_t>{-1, trailing},
+                 c.output_name());
 }
 
 // x^2 and x^0.5 (PyTorch writes x ** 2 as Pow); other exponents have no

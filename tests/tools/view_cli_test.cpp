@@ -41,12 +41,15 @@ TEST_F(ViewCli, ViewOfAMissingFileIsAUsageError) {
 }
 
 TEST_F(ViewCli, GradcheckWritesTheViewWithItsResults) {
+  // A correct graph passes even at a coarse step (the checker's error
+  // estimate covers it); the page carries the check's results either way.
+  // A failing check drawn red is ViewInBrowser.FailedGradientCheckIsRed...
   auto run = dagrad(fmt::format("gradcheck '{}' --eps 0.5 --html '{}'", source("tools/graphs/course.json"),
                                 path("check.html")));
-  EXPECT_EQ(run.status, 1) << run.out;  // a step this coarse fails on the curved nodes
+  EXPECT_EQ(run.status, 0) << run.out;
   std::string page = read_text(path("check.html"));
-  EXPECT_NE(page.find("\"gradcheck\":{\"output\":\"loss\",\"passed\":false}"), std::string::npos);
-  EXPECT_NE(page.find("\"passed\":false"), std::string::npos);
+  EXPECT_NE(page.find("\"gradcheck\":{\"output\":\"loss\",\"passed\":true}"), std::string::npos);
+  EXPECT_EQ(page.find("\"passed\":false"), std::string::npos);
 }
 
 TEST_F(ViewCli, TrainWritesAReportAndItsCharts) {

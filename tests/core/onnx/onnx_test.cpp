@@ -45,7 +45,9 @@ class OnnxTest : public testing_support::ScratchDirectoryTest {
       // dagrad's float64 run against a float32 export: float32's precision.
       // A float32 node against ONNX Runtime's float32 kernels: an ulp or so.
       const bool float32 = options.float32 || output.dtype() == DType::float32;
-      const double tolerance = options.float32 ? 1e-5 : float32 ? 1e-6 : float64_tolerance;
+      bool computed_in_float32 = float32;  // a float64 output cast from float32 nodes carries their rounding
+      for (int id = 0; id < graph.size(); ++id) computed_in_float32 |= graph.node(id).dtype() == DType::float32;
+      const double tolerance = options.float32 ? 1e-5 : computed_in_float32 ? 1e-6 : float64_tolerance;
       EXPECT_EQ(computed.type, float32 ? "float32" : "float64");
       EXPECT_EQ(computed.shape,
                 std::vector<std::int64_t>(output.shape().dims().begin(), output.shape().dims().end()))
@@ -130,9 +132,9 @@ std::vector<OpCase> op_cases() {
       {"transpose_rank2", "transpose",
        [](Graph& g) { return std::vector<Expr>{transpose(g.input("x", values(Shape{2, 3}, 5)), "y")}; }},
       {"reshape", "reshape",
-       [](Graph& g) { return std::vector<Expr>{reshape(g.input("x", values(Shape{2, 3, 2}, 6)), Shape{3, -1}, "y")}; }},
+       [](Graph& g) { return std::vector<Expr>{reshape(g.input("x", values(Shape{2, 3, 2}, 6)), {3, -1}, "y")}; }},
       {"image2vector", "reshape",
-       [](Graph& g) { return std::vector<Expr>{reshape(g.input("x", values(Shape{3, 3, 2}, 6)), Shape{-1, 1}, "y")}; }},
+       [](Graph& g) { return std::vector<Expr>{reshape(g.input("x", values(Shape{3, 3, 2}, 6)), {-1, 1}, "y")}; }},
       reduction("sum_all", "sum", std::nullopt, false),
       reduction("sum_axis", "sum", 1, false),
       reduction("sum_negative_axis_keepdims", "sum", -1, true),
@@ -147,8 +149,8 @@ std::vector<OpCase> op_cases() {
          // A float32 model feeding a float64 loss.
          Expr x = g.input("x", values(Shape{3, 4}, 12).to(DType::float32));
          Expr w = g.parameter("w", values(Shape{4, 2}, 13).to(DType::float32));
-         Expr logits = cast(tanh(matmul(x, w)), DType::float64, "logits64");
-         return std::vector<Expr>{l2(logits, g.constant(values(Shape{3, 2}, 14), "target"), "loss")};
+         // A float32 model cast back to float64, as it would feed a float64 loss.
+         return std::vector<Expr>{cast(tanh(matmul(x, w)), DType::float64, "logits64")};
        }},
       {"normalize_rows", "normalize_rows",
        [](Graph& g) {
