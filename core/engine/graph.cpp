@@ -111,41 +111,29 @@ int Graph::add_node(Node node) {
   return id;
 }
 
-Expr Graph::input(std::string name, Tensor value, bool requires_grad) {
+Expr Graph::add_leaf(NodeKind kind, std::string name, Tensor value, bool requires_grad) {
   Node node;
-  node.name_ = unique_name(std::move(name), "input");
-  node.kind_ = NodeKind::input;
+  node.name_ = unique_name(std::move(name), to_string(kind));
+  node.kind_ = kind;
   node.shape_ = value.shape();
   node.dtype_ = value.dtype();
   node.value_ = std::move(value);
   node.has_value_ = true;
   node.requires_grad_ = requires_grad;
-  ++grad_version_;
+  if (kind != NodeKind::constant) ++grad_version_;
   return Expr(life_, add_node(std::move(node)));
+}
+
+Expr Graph::input(std::string name, Tensor value, bool requires_grad) {
+  return add_leaf(NodeKind::input, std::move(name), std::move(value), requires_grad);
 }
 
 Expr Graph::parameter(std::string name, Tensor value) {
-  Node node;
-  node.name_ = unique_name(std::move(name), "parameter");
-  node.kind_ = NodeKind::parameter;
-  node.shape_ = value.shape();
-  node.dtype_ = value.dtype();
-  node.value_ = std::move(value);
-  node.has_value_ = true;
-  node.requires_grad_ = true;
-  ++grad_version_;
-  return Expr(life_, add_node(std::move(node)));
+  return add_leaf(NodeKind::parameter, std::move(name), std::move(value), true);
 }
 
 Expr Graph::constant(Tensor value, std::string name) {
-  Node node;
-  node.name_ = unique_name(std::move(name), "constant");
-  node.kind_ = NodeKind::constant;
-  node.shape_ = value.shape();
-  node.dtype_ = value.dtype();
-  node.value_ = std::move(value);
-  node.has_value_ = true;
-  return Expr(life_, add_node(std::move(node)));
+  return add_leaf(NodeKind::constant, std::move(name), std::move(value), false);
 }
 
 Expr Graph::apply(std::string_view op_name, std::vector<Expr> inputs, const Attrs& attrs, std::string name) {

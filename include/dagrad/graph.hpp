@@ -303,6 +303,7 @@ class Graph {
   friend class Expr;
 
   int add_node(Node node);
+  Expr add_leaf(NodeKind kind, std::string name, Tensor value, bool requires_grad);
   std::string unique_name(std::string name, std::string_view stem);
   Node& leaf_to_write(Expr leaf, std::string_view what);
 
