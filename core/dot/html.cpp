@@ -46,16 +46,7 @@ Json tensor_json(const TensorView& t, std::int64_t& budget) {
   Json out;
   out["shape"] = std::vector<std::int64_t>(t.shape().dims().begin(), t.shape().dims().end());
   out["size"] = t.size();
-  double low = INFINITY, high = -INFINITY, sum = 0;
-  std::int64_t finite = 0;
-  for (std::int64_t i = 0; i < t.size(); ++i) {
-    double v = t.get(i);
-    if (!std::isfinite(v)) continue;
-    low = std::min(low, v);
-    high = std::max(high, v);
-    sum += v;
-    ++finite;
-  }
+  const auto [low, high, sum, finite] = finite_summary(t);
   NonFinite bad = count_non_finite(t);
   out["nan"] = bad.nan;
   out["inf"] = bad.inf;

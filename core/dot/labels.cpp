@@ -12,6 +12,19 @@ std::string number(double v) {
   return fmt::format("{:.4g}", v);
 }
 
+FiniteSummary finite_summary(const TensorView& t) {
+  FiniteSummary s{INFINITY, -INFINITY, 0.0, 0};
+  for (std::int64_t i = 0; i < t.size(); ++i) {
+    double v = t.get(i);
+    if (!std::isfinite(v)) continue;
+    s.low = std::min(s.low, v);
+    s.high = std::max(s.high, v);
+    s.sum += v;
+    ++s.finite;
+  }
+  return s;
+}
+
 NonFinite count_non_finite(const TensorView& t) {
   NonFinite count;
   for (std::int64_t i = 0; i < t.size(); ++i) {
@@ -29,16 +42,7 @@ std::string tensor_text(const TensorView& t) {
     if (t.rank() == 0) return items[0];
     return fmt::format("[{}]", fmt::join(items, ", "));
   }
-  double low = INFINITY, high = -INFINITY, sum = 0;
-  std::int64_t finite = 0;
-  for (std::int64_t i = 0; i < t.size(); ++i) {
-    double v = t.get(i);
-    if (!std::isfinite(v)) continue;
-    low = std::min(low, v);
-    high = std::max(high, v);
-    sum += v;
-    ++finite;
-  }
+  const auto [low, high, sum, finite] = finite_summary(t);
   std::string text = finite == 0 ? std::string("no finite values")
                                  : fmt::format("min {} mean {} max {}", number(low), number(sum / double(finite)),
                                                number(high));

@@ -24,6 +24,15 @@ struct NonFinite {
 };
 NonFinite count_non_finite(const TensorView& t);
 
+// Min, max and sum of the finite elements, and how many there are (min is
+// +inf and max -inf when there are none): the statistics labels and the
+// view's panel show for a large tensor.
+struct FiniteSummary {
+  double low, high, sum;
+  std::int64_t finite;
+};
+FiniteSummary finite_summary(const TensorView& t);
+
 // "[0.7311, 0.8808]" for small tensors, "min -1.2 mean 0.3 max 2.1" (over the
 // finite elements, with NaN/Inf counts) for large ones.
 std::string tensor_text(const TensorView& t);
