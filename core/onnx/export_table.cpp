@@ -175,6 +175,19 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
               const std::string elementwise = c.emit("Add", {linear, softplus});
               c.emit_output("ReduceMean", {elementwise}, {{"keepdims", std::int64_t{0}}});
             }}},
+
+      // ---- elementwise (issue 11 op family) ----
+      // (end of elementwise)
+      // ---- reductions (issue 11 op family) ----
+      // (end of reductions)
+      // ---- structure (issue 11 op family) ----
+      // (end of structure)
+      // ---- conv (issue 11 op family) ----
+      // (end of conv)
+      // ---- recurrent (issue 11 op family) ----
+      // (end of recurrent)
+      // ---- normalization (issue 11 op family) ----
+      // (end of normalization)
   };
   return rules;
 }

@@ -185,6 +185,18 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
       {"ReduceMean", reduction("mean")},
       {"Softmax", last_axis("softmax")},
       {"LogSoftmax", last_axis("log_softmax")},
+      // ---- elementwise (issue 11 op family) ----
+      // (end of elementwise)
+      // ---- reductions (issue 11 op family) ----
+      // (end of reductions)
+      // ---- structure (issue 11 op family) ----
+      // (end of structure)
+      // ---- conv (issue 11 op family) ----
+      // (end of conv)
+      // ---- recurrent (issue 11 op family) ----
+      // (end of recurrent)
+      // ---- normalization (issue 11 op family) ----
+      // (end of normalization)
       // No dagrad node: the output is another name for the input.
       {"Identity",
        [](ImportContext& c) {

@@ -90,4 +90,12 @@ class MLP {
   std::vector<Linear> layers_;
 };
 
+// Sections for the layers of issue 11, one per family.
+// ---- conv layers (issue 11) ----
+// (end of conv layers)
+// ---- recurrent layers (issue 11) ----
+// (end of recurrent layers)
+// ---- normalization layers (issue 11) ----
+// (end of normalization layers)
+
 }  // namespace dagrad

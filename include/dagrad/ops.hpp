@@ -71,6 +71,21 @@ Expr bce_with_logits(Expr logits, Expr targets, std::string name = {});
 // float64, and this is the explicit conversion.
 Expr cast(Expr x, DType dtype, std::string name = {});
 
+// Sections for the op families of issue 11; each family adds its builders
+// between its two markers.
+// ---- elementwise (issue 11) ----
+// (end of elementwise)
+// ---- reductions (issue 11) ----
+// (end of reductions)
+// ---- structure (issue 11) ----
+// (end of structure)
+// ---- conv (issue 11) ----
+// (end of conv)
+// ---- recurrent (issue 11) ----
+// (end of recurrent)
+// ---- normalization (issue 11) ----
+// (end of normalization)
+
 // C++ operators build the same nodes; a double becomes a rank-0 constant.
 Expr operator+(Expr a, Expr b);
 Expr operator-(Expr a, Expr b);

@@ -191,6 +191,19 @@ std::vector<OpCase> op_cases() {
          Expr targets = g.input("targets", Tensor(Shape{6, 1}, {0.0, 1.0, 0.0, 1.0, 1.0, 0.0}));
          return std::vector<Expr>{bce_with_logits(logits, targets, "loss")};
        }},
+
+      // ---- elementwise (issue 11 op family) ----
+      // (end of elementwise)
+      // ---- reductions (issue 11 op family) ----
+      // (end of reductions)
+      // ---- structure (issue 11 op family) ----
+      // (end of structure)
+      // ---- conv (issue 11 op family) ----
+      // (end of conv)
+      // ---- recurrent (issue 11 op family) ----
+      // (end of recurrent)
+      // ---- normalization (issue 11 op family) ----
+      // (end of normalization)
   };
 }
 
