@@ -38,8 +38,8 @@ TEST(Gru, AgreesWithPyTorch) {
 TEST(Gru, ShapeErrors) {
   Graph g;
   auto in = [&](const char* name, Shape shape) { return g.input(name, Tensor(shape)); };
-  Expr x = in("x", {3, 2, 4}), h = in("h", {2, 5}), w_ih = in("w_ih", {15, 4}), w_hh = in("w_hh", {15, 5});
-  Expr b = in("b", {15});
+  Expr x = in("x", {3, 2, 4}), h = in("hidden", {2, 5}), w_ih = in("w_ih", {15, 4}), w_hh = in("w_hh", {15, 5});
+  Expr b = in("bias", {15});
   EXPECT_EQ(error_message<ShapeError>([&] { gru(x, h, in("w20", {20, 4}), w_hh, b, b, "a"); }),
             "gru \"a\": weight_ih must be (15, 4) for input size 4 and hidden size 5 (3 gates), got shape (20, 4)");
   EXPECT_EQ(error_message<ShapeError>([&] { gru(x, h, w_ih, w_hh, in("b5", {5}), b, "b"); }),

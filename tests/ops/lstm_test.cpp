@@ -77,8 +77,8 @@ TEST(Lstm, SameParameterTwiceAddsBothGradients) {
 TEST(Lstm, ShapeErrors) {
   Graph g;
   auto in = [&](const char* name, Shape shape) { return g.input(name, Tensor(shape)); };
-  Expr x = in("x", {3, 2, 4}), h = in("h", {2, 5}), w_ih = in("w_ih", {20, 4}), w_hh = in("w_hh", {20, 5});
-  Expr b = in("b", {20});
+  Expr x = in("x", {3, 2, 4}), h = in("hidden", {2, 5}), w_ih = in("w_ih", {20, 4}), w_hh = in("w_hh", {20, 5});
+  Expr b = in("bias", {20});
   EXPECT_EQ(error_message<ShapeError>([&] { lstm(in("x2", {6, 4}), h, h, w_ih, w_hh, b, b, "a"); }),
             "lstm \"a\": x must be (seq, batch, input_size) with seq > 0, got shape (6, 4)");
   EXPECT_EQ(error_message<ShapeError>([&] { lstm(in("x0", {0, 2, 4}), h, h, w_ih, w_hh, b, b, "b"); }),

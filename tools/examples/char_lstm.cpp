@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
     for (std::int64_t t = 0; t < seq; ++t) window.set(t, index[sample[sample.size() - std::size_t(seq - t)]]);
     g.set_value(prompt, window);
     const TensorView& logits = g.forward(prompt_logits);
-    std::vector<double> weights(std::size_t(vocab));
+    std::vector<double> weights(static_cast<std::size_t>(vocab));
     double total = 0, largest = -INFINITY;
     for (std::int64_t v = 0; v < vocab; ++v) largest = std::max(largest, logits.get((seq - 1) * vocab + v));
     for (std::int64_t v = 0; v < vocab; ++v) {
