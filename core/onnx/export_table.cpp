@@ -44,6 +44,35 @@ void emit_reduction(ExportContext& c, std::string_view op_type, bool axes_as_inp
   c.emit_output(op_type, inputs, attributes);
 }
 
+// var and std (reductions family): {"axis", "keepdims", "correction"}.
+void emit_variance(ExportContext& c, bool root) {
+  const std::string_view op = c.node().op_name();
+  const Shape& shape = c.input_shape(0);
+  std::vector<OnnxAttribute> keep{{"keepdims", std::int64_t{1}}};
+  std::int64_t count = shape.elements();
+  std::vector<std::int64_t> axes;
+  if (c.attrs().has("axis")) {
+    std::int64_t axis = c.attrs().get_int(op, "axis");
+    if (axis < 0) axis += shape.rank();
+    axes = {axis};
+    count = shape[int(axis)];
+  } else {
+    for (int k = 0; k < shape.rank(); ++k) axes.push_back(k);
+  }
+  keep.push_back({"axes", axes});
+  const std::string mean = c.emit("ReduceMean", {c.input(0)}, keep);
+  const std::string deviation = c.emit("Sub", {c.input(0), mean});
+  const std::string squares = c.emit("Mul", {deviation, deviation});
+  const std::int64_t keepdims = c.attrs().get_bool(op, "keepdims", false) ? 1 : 0;
+  const std::string total = c.emit("ReduceSum", {squares, c.int64s("axes", axes)}, {{"keepdims", keepdims}});
+  const double divisor = double(count - c.attrs().get_int(op, "correction", 1));
+  if (!root) {
+    c.emit_output("Div", {total, c.scalar("divisor", divisor)});
+    return;
+  }
+  c.emit_output("Sqrt", {c.emit("Div", {total, c.scalar("divisor", divisor)})});
+}
+
 std::vector<std::int64_t> reversed_axes(int rank) {
   std::vector<std::int64_t> perm;
   for (int axis = rank - 1; axis >= 0; --axis) perm.push_back(axis);
@@ -267,6 +296,22 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
             }}},
       // (end of elementwise)
       // ---- reductions (issue 11 op family) ----
+      // In opset 17 ReduceMax, ReduceMin and ReduceLogSumExp take their axes
+      // as an attribute (an input from opset 18).
+      {"max",
+       {.composite = false,
+        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceMax", /*axes_as_input=*/false); }}},
+      {"min",
+       {.composite = false,
+        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceMin", /*axes_as_input=*/false); }}},
+      {"logsumexp",
+       {.composite = false,
+        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceLogSumExp", /*axes_as_input=*/false); }}},
+      // var = ReduceSum((x - mean)^2) / (n - correction), the mean kept for
+      // broadcasting, as the op's two passes; std = Sqrt(var). ONNX has no
+      // variance operator.
+      {"var", {.composite = true, .emit = [](ExportContext& c) { emit_variance(c, /*root=*/false); }}},
+      {"std", {.composite = true, .emit = [](ExportContext& c) { emit_variance(c, /*root=*/true); }}},
       // (end of reductions)
       // ---- structure (issue 11 op family) ----
       // (end of structure)

@@ -201,6 +201,9 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
        }},
       // (end of elementwise)
       // ---- reductions (issue 11 op family) ----
+      {"ReduceMax", reduction("max")},
+      {"ReduceMin", reduction("min")},
+      {"ReduceLogSumExp", reduction("logsumexp")},
       // (end of reductions)
       // ---- structure (issue 11 op family) ----
       // (end of structure)

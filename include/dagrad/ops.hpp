@@ -108,6 +108,29 @@ Expr softplus(Expr x, double beta = 1.0, double threshold = 20.0, std::string na
 Expr log_sigmoid(Expr x, std::string name = {});
 // (end of elementwise)
 // ---- reductions (issue 11) ----
+// Over every element (rank-0 result) or one axis with keepdims, as sum.
+// max and min are PyTorch's amax and amin: tied extremes share the gradient
+// evenly. An empty axis is an error (unless the result is empty too).
+Expr max(Expr x, std::string name = {});
+Expr max(Expr x, std::int64_t axis, bool keepdims = false, std::string name = {});
+Expr min(Expr x, std::string name = {});
+Expr min(Expr x, std::int64_t axis, bool keepdims = false, std::string name = {});
+// log(sum(e^x)) with the maximum taken out first; a lane of -inf (or an
+// empty one) gives -inf, as PyTorch.
+Expr logsumexp(Expr x, std::string name = {});
+Expr logsumexp(Expr x, std::int64_t axis, bool keepdims = false, std::string name = {});
+// sum((x - mean)^2) / (n - correction) and its square root; correction 1
+// (PyTorch's unbiased default) over everything, or as given.
+Expr var(Expr x, std::string name = {});
+Expr var(Expr x, std::int64_t axis, bool keepdims = false, std::int64_t correction = 1, std::string name = {});
+Expr std(Expr x, std::string name = {});
+Expr std(Expr x, std::int64_t axis, bool keepdims = false, std::int64_t correction = 1, std::string name = {});
+// As for sum: name the node with the full form, max(x, axis, keepdims, "name").
+Expr max(Expr x, std::int64_t axis, const char* name) = delete;
+Expr min(Expr x, std::int64_t axis, const char* name) = delete;
+Expr logsumexp(Expr x, std::int64_t axis, const char* name) = delete;
+Expr var(Expr x, std::int64_t axis, const char* name) = delete;
+Expr std(Expr x, std::int64_t axis, const char* name) = delete;
 // (end of reductions)
 // ---- structure (issue 11) ----
 // (end of structure)

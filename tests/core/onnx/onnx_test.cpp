@@ -247,6 +247,26 @@ std::vector<OpCase> op_cases() {
        }},
       // (end of elementwise)
       // ---- reductions (issue 11 op family) ----
+      reduction("max_all", "max", std::nullopt, false),
+      reduction("max_axis_keepdims", "max", 1, true),
+      reduction("min_negative_axis", "min", -1, false),
+      reduction("min_all_keepdims", "min", std::nullopt, true),
+      reduction("logsumexp_all", "logsumexp", std::nullopt, false),
+      reduction("logsumexp_axis", "logsumexp", 0, false),
+      reduction("var_axis", "var", 1, false),
+      reduction("var_all_keepdims", "var", std::nullopt, true),
+      reduction("std_negative_axis_keepdims", "std", -1, true),
+      reduction("std_all", "std", std::nullopt, false),
+      {"max_ties", "max",
+       [](Graph& g) { return std::vector<Expr>{max(g.input("x", Tensor{{1, 3, 3}, {2, 2, -1}}), 1, false, "y")}; }},
+      {"logsumexp_large", "logsumexp",
+       [](Graph& g) {
+         return std::vector<Expr>{logsumexp(g.input("x", Tensor{{1000, 999, 1000}, {-5, 0, 3}}), -1, true, "y")};
+       }},
+      {"var_correction_0", "var",
+       [](Graph& g) { return std::vector<Expr>{var(g.input("x", values(Shape{4, 3}, 14)), 0, false, 0, "y")}; }},
+      {"std_correction_2", "std",
+       [](Graph& g) { return std::vector<Expr>{std(g.input("x", values(Shape{2, 5}, 15)), 1, false, 2, "y")}; }},
       // (end of reductions)
       // ---- structure (issue 11 op family) ----
       // (end of structure)
