@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "onnx_mapping.hpp"
+#include "export_elementwise.hpp"
 
 namespace dagrad::onnx_mapping {
 namespace {
@@ -74,6 +75,35 @@ void emit_recurrent(ExportContext& c, std::string_view op_type, std::initializer
   attributes.push_back({"hidden_size", hidden});
   const std::string y = c.emit(op_type, inputs, attributes);
   c.emit_output("Squeeze", {y, c.int64s("axes", {1})});
+}
+
+// var and std (reductions family): {"axis", "keepdims", "correction"}.
+void emit_variance(ExportContext& c, bool root) {
+  const std::string_view op = c.node().op_name();
+  const Shape& shape = c.input_shape(0);
+  std::vector<OnnxAttribute> keep{{"keepdims", std::int64_t{1}}};
+  std::int64_t count = shape.elements();
+  std::vector<std::int64_t> axes;
+  if (c.attrs().has("axis")) {
+    std::int64_t axis = c.attrs().get_int(op, "axis");
+    if (axis < 0) axis += shape.rank();
+    axes = {axis};
+    count = shape[int(axis)];
+  } else {
+    for (int k = 0; k < shape.rank(); ++k) axes.push_back(k);
+  }
+  keep.push_back({"axes", axes});
+  const std::string mean = c.emit("ReduceMean", {c.input(0)}, keep);
+  const std::string deviation = c.emit("Sub", {c.input(0), mean});
+  const std::string squares = c.emit("Mul", {deviation, deviation});
+  const std::int64_t keepdims = c.attrs().get_bool(op, "keepdims", false) ? 1 : 0;
+  const std::string total = c.emit("ReduceSum", {squares, c.int64s("axes", axes)}, {{"keepdims", keepdims}});
+  const double divisor = double(count - c.attrs().get_int(op, "correction", 1));
+  if (!root) {
+    c.emit_output("Div", {total, c.scalar("divisor", divisor)});
+    return;
+  }
+  c.emit_output("Sqrt", {c.emit("Div", {total, c.scalar("divisor", divisor)})});
 }
 
 std::vector<std::int64_t> reversed_axes(int rank) {
@@ -210,8 +240,111 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
             }}},
 
       // ---- elementwise (issue 11 op family) ----
+      {"abs", same_operator("Abs")},
+      // Max and Min of two inputs: ties give the same value either way.
+      {"maximum", same_operator("Max")},
+      {"minimum", same_operator("Min")},
+      // Clip's bounds are inputs (from opset 11): float64 bounds stay exact.
+      {"clip",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("Clip", {c.input(0), c.scalar("min", c.attrs().get_double("clip", "min", 0.0)),
+                                     c.scalar("max", c.attrs().get_double("clip", "max", 0.0))});
+            }}},
+      // The exponent as a tensor of the export type; Pow computes std::pow.
+      {"pow",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("Pow", {c.input(0), c.scalar("exponent", c.attrs().get_double("pow", "exponent", 1.0))});
+            }}},
+      // Comparisons give BOOL in ONNX; dagrad's 1/0 are the value type.
+      {"greater", compare("Greater")},
+      {"less", compare("Less")},
+      {"equal", compare("Equal")},
+      // A non-zero condition selects a: Cast to BOOL is x != 0.
+      {"where",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string condition = c.emit("Cast", {c.input(0)}, {{"to", std::int64_t{onnx::TensorProto::BOOL}}});
+              c.emit_output("Where", {condition, c.input(1), c.input(2)});
+            }}},
+      // ONNX's LeakyRelu and Elu take float attributes (and ONNX Runtime runs
+      // them in float only): written with Where to keep float64 parameters.
+      {"leaky_relu",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string& x = c.input(0);
+              const std::string positive = c.emit("Greater", {x, c.scalar("zero", 0.0)});
+              const double slope = c.attrs().get_double("leaky_relu", "negative_slope", 0.01);
+              c.emit_output("Where", {positive, x, c.emit("Mul", {x, c.scalar("negative_slope", slope)})});
+            }}},
+      // alpha (e^x - 1) for x <= 0: ONNX has no expm1, so small |x| differ by
+      // the rounding of e^x - 1.
+      {"elu",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string& x = c.input(0);
+              const std::string positive = c.emit("Greater", {x, c.scalar("zero", 0.0)});
+              const std::string decay = c.emit("Sub", {c.emit("Exp", {x}), c.scalar("one", 1.0)});
+              const double alpha = c.attrs().get_double("elu", "alpha", 1.0);
+              c.emit_output("Where", {positive, x, c.emit("Mul", {decay, c.scalar("alpha", alpha)})});
+            }}},
+      // x/2 (1 + erf(x/sqrt(2))), PyTorch's formula. ONNX Runtime's CPU Erf
+      // is float only: it runs a float32 export of gelu, not a float64 one.
+      {"gelu",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string& x = c.input(0);
+              const std::string scaled = c.emit("Mul", {x, c.scalar("inverse_sqrt2", 0.70710678118654752440)});
+              const std::string cdf2 = c.emit("Add", {c.scalar("one", 1.0), c.emit("Erf", {scaled})});
+              c.emit_output("Mul", {c.emit("Mul", {x, c.scalar("half", 0.5)}), cdf2});
+            }}},
+      // (max(z, 0) + log(1 + e^-|z|)) / beta with z = beta x, or x where
+      // z > threshold; Log(1 + .) where the op has log1p (see bce_with_logits).
+      {"softplus",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string& x = c.input(0);
+              const std::string beta = c.scalar("beta", c.attrs().get_double("softplus", "beta", 1.0));
+              const std::string z = c.emit("Mul", {x, beta});
+              const std::string smooth = c.emit("Add", {c.emit("Max", {z, c.scalar("zero", 0.0)}), log1p_exp_minus_abs(c, z)});
+              const double threshold = c.attrs().get_double("softplus", "threshold", 20.0);
+              const std::string linear = c.emit("Greater", {z, c.scalar("threshold", threshold)});
+              c.emit_output("Where", {linear, x, c.emit("Div", {smooth, beta})});
+            }}},
+      // min(x, 0) - log(1 + e^-|x|)
+      {"log_sigmoid",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string& x = c.input(0);
+              c.emit_output("Sub", {c.emit("Min", {x, c.scalar("zero", 0.0)}), log1p_exp_minus_abs(c, x)});
+            }}},
       // (end of elementwise)
       // ---- reductions (issue 11 op family) ----
+      // In opset 17 ReduceMax, ReduceMin and ReduceLogSumExp take their axes
+      // as an attribute (an input from opset 18).
+      {"max",
+       {.composite = false,
+        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceMax", /*axes_as_input=*/false); }}},
+      {"min",
+       {.composite = false,
+        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceMin", /*axes_as_input=*/false); }}},
+      {"logsumexp",
+       {.composite = false,
+        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceLogSumExp", /*axes_as_input=*/false); }}},
+      // var = ReduceSum((x - mean)^2) / (n - correction), the mean kept for
+      // broadcasting, as the op's two passes; std = Sqrt(var). ONNX has no
+      // variance operator.
+      {"var", {.composite = true, .emit = [](ExportContext& c) { emit_variance(c, /*root=*/false); }}},
+      {"std", {.composite = true, .emit = [](ExportContext& c) { emit_variance(c, /*root=*/true); }}},
       // (end of reductions)
       // ---- structure (issue 11 op family) ----
       // (end of structure)

@@ -186,8 +186,24 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
       {"Softmax", last_axis("softmax")},
       {"LogSoftmax", last_axis("log_softmax")},
       // ---- elementwise (issue 11 op family) ----
+      {"Abs", same_op("abs", 1)},
+      // Max and Min of exactly two inputs (they take any number in ONNX).
+      {"Max", same_op("maximum", 2)},
+      {"Min", same_op("minimum", 2)},
+      // Clip with both bounds constant (as PyTorch exports clamp); a missing
+      // bound has no dagrad clip.
+      {"Clip",
+       [](ImportContext& c) {
+         c.expect_inputs(3, 3);
+         const std::optional<double> low = c.constant_scalar(1), high = c.constant_scalar(2);
+         if (!low || !high) c.fail("has a missing or computed bound; dagrad imports Clip with constant min and max");
+         return clip(c.input(0), *low, *high, c.output_name());
+       }},
       // (end of elementwise)
       // ---- reductions (issue 11 op family) ----
+      {"ReduceMax", reduction("max")},
+      {"ReduceMin", reduction("min")},
+      {"ReduceLogSumExp", reduction("logsumexp")},
       // (end of reductions)
       // ---- structure (issue 11 op family) ----
       // (end of structure)

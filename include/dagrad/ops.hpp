@@ -74,8 +74,63 @@ Expr cast(Expr x, DType dtype, std::string name = {});
 // Sections for the op families of issue 11; each family adds its builders
 // between its two markers.
 // ---- elementwise (issue 11) ----
+// |x|; the gradient at 0 is 0, as PyTorch.
+Expr abs(Expr x, std::string name = {});
+// x^exponent for a scalar exponent; d/dx = exponent * x^(exponent - 1), 0
+// for exponent 0 (PyTorch's pow).
+Expr pow(Expr x, double exponent, std::string name = {});
+// x limited to [min, max] (PyTorch's clamp; min <= max); the gradient
+// passes where min <= x <= max, bounds included, as PyTorch.
+Expr clip(Expr x, double min, double max, std::string name = {});
+// The larger (smaller) of a and b elementwise, with NumPy broadcasting; at a
+// tie each input gets half the gradient, as PyTorch.
+Expr maximum(Expr a, Expr b, std::string name = {});
+Expr minimum(Expr a, Expr b, std::string name = {});
+// 1 where a > b (a < b, a == b), else 0, in the inputs' dtype, with NumPy
+// broadcasting; not differentiable (no gradient flows to a or b).
+Expr greater(Expr a, Expr b, std::string name = {});
+Expr less(Expr a, Expr b, std::string name = {});
+Expr equal(Expr a, Expr b, std::string name = {});
+// a where condition is non-zero, else b; all three broadcast. The condition
+// takes no gradient.
+Expr where(Expr condition, Expr a, Expr b, std::string name = {});
+// x for x > 0, else negative_slope * x (PyTorch's default slope 0.01).
+Expr leaky_relu(Expr x, double negative_slope = 0.01, std::string name = {});
+// x for x > 0, else alpha * (e^x - 1).
+Expr elu(Expr x, double alpha = 1.0, std::string name = {});
+// x * Phi(x), Phi the standard normal CDF (PyTorch's exact GELU, not the
+// tanh approximation).
+Expr gelu(Expr x, std::string name = {});
+// log(1 + e^(beta x)) / beta, and x itself where beta x > threshold
+// (PyTorch's softplus and defaults).
+Expr softplus(Expr x, double beta = 1.0, double threshold = 20.0, std::string name = {});
+// log(sigmoid(x)) = -softplus(-x), stable for large |x|.
+Expr log_sigmoid(Expr x, std::string name = {});
 // (end of elementwise)
 // ---- reductions (issue 11) ----
+// Over every element (rank-0 result) or one axis with keepdims, as sum.
+// max and min are PyTorch's amax and amin: tied extremes share the gradient
+// evenly. An empty axis is an error (unless the result is empty too).
+Expr max(Expr x, std::string name = {});
+Expr max(Expr x, std::int64_t axis, bool keepdims = false, std::string name = {});
+Expr min(Expr x, std::string name = {});
+Expr min(Expr x, std::int64_t axis, bool keepdims = false, std::string name = {});
+// log(sum(e^x)) with the maximum taken out first; a lane of -inf (or an
+// empty one) gives -inf, as PyTorch.
+Expr logsumexp(Expr x, std::string name = {});
+Expr logsumexp(Expr x, std::int64_t axis, bool keepdims = false, std::string name = {});
+// sum((x - mean)^2) / (n - correction) and its square root; correction 1
+// (PyTorch's unbiased default) over everything, or as given.
+Expr var(Expr x, std::string name = {});
+Expr var(Expr x, std::int64_t axis, bool keepdims = false, std::int64_t correction = 1, std::string name = {});
+Expr std(Expr x, std::string name = {});
+Expr std(Expr x, std::int64_t axis, bool keepdims = false, std::int64_t correction = 1, std::string name = {});
+// As for sum: name the node with the full form, max(x, axis, keepdims, "name").
+Expr max(Expr x, std::int64_t axis, const char* name) = delete;
+Expr min(Expr x, std::int64_t axis, const char* name) = delete;
+Expr logsumexp(Expr x, std::int64_t axis, const char* name) = delete;
+Expr var(Expr x, std::int64_t axis, const char* name) = delete;
+Expr std(Expr x, std::int64_t axis, const char* name) = delete;
 // (end of reductions)
 // ---- structure (issue 11) ----
 // (end of structure)
