@@ -32,9 +32,10 @@ double final_loss(const std::string& out) {
   return std::stod(match[1]);
 }
 
-// The stated figure (README): below 1.9 nats per character after 500 steps,
-// from ln(vocabulary) = 3.9 for uniform guessing.
-constexpr double stated_loss = 1.9;
+// The stated figure (README): below 1.0 nats per character after 500 steps,
+// from ln(56) = 4.03 for uniform guessing (measured: 0.45 in float64 and
+// float32).
+constexpr double stated_loss = 1.0;
 
 TEST(CharLstmExample, LossFallsBelowTheStatedFigureAndItSamples) {
   auto r = run_char_lstm("");
