@@ -44,37 +44,50 @@ void emit_reduction(ExportContext& c, std::string_view op_type, bool axes_as_inp
   c.emit_output(op_type, inputs, attributes);
 }
 
-// Gate blocks of `hidden` rows of a stacked recurrent weight or bias,
-// reordered: block k of the result is block order[k] of `stacked`.
-std::string reorder_gates(ExportContext& c, const std::string& stacked, std::int64_t hidden,
-                          std::initializer_list<std::int64_t> order) {
-  std::vector<std::string> blocks;
-  for (std::int64_t gate : order) {
-    blocks.push_back(c.emit("Slice", {stacked, c.int64s("starts", {gate * hidden}),
-                                      c.int64s("ends", {(gate + 1) * hidden}), c.int64s("axes", {0})}));
-  }
-  return c.emit("Concat", blocks, {{"axis", std::int64_t{0}}});
+// Rows or columns [begin, end) of a rank-2 tensor.
+std::string slice(ExportContext& c, const std::string& t, std::int64_t axis, std::int64_t begin, std::int64_t end) {
+  return c.emit("Slice", {t, c.int64s("starts", {begin}), c.int64s("ends", {end}), c.int64s("axes", {axis})});
 }
 
 // dagrad's lstm / gru (inputs x, h0, [c0], weight_ih, weight_hh, bias_ih,
-// bias_hh) as ONNX's LSTM / GRU: W (1, gates*h, in), R (1, gates*h, h), B
-// (1, 2*gates*h) with the gate blocks in ONNX's order, initial states (1,
-// batch, h); Y (seq, 1, batch, h) squeezed to (seq, batch, h).
-void emit_recurrent(ExportContext& c, std::string_view op_type, std::initializer_list<std::int64_t> order,
-                    bool with_cell, std::vector<OnnxAttribute> attributes) {
-  const std::int64_t hidden = c.input_shape(1)[1];
-  const int weights = with_cell ? 3 : 2;
-  auto leading_axis = [&](const std::string& t) { return c.emit("Unsqueeze", {t, c.int64s("axes", {0})}); };
-  const std::string w = leading_axis(reorder_gates(c, c.input(weights), hidden, order));
-  const std::string r = leading_axis(reorder_gates(c, c.input(weights + 1), hidden, order));
-  const std::string b = leading_axis(c.emit("Concat", {reorder_gates(c, c.input(weights + 2), hidden, order),
-                                                       reorder_gates(c, c.input(weights + 3), hidden, order)},
-                                            {{"axis", std::int64_t{0}}}));
-  std::vector<std::string> inputs{c.input(0), w, r, b, "", leading_axis(c.input(1))};
-  if (with_cell) inputs.push_back(leading_axis(c.input(2)));
-  attributes.push_back({"hidden_size", hidden});
-  const std::string y = c.emit(op_type, inputs, attributes);
-  c.emit_output("Squeeze", {y, c.int64s("axes", {1})});
+// bias_hh) unrolled over its sequence length, which the graph fixes, in
+// plain operators with the op file's own formulas and order of sums (ONNX
+// Runtime's LSTM and GRU kernels are float32 only, so ONNX's LSTM/GRU nodes
+// would not run a float64 model): the input projections of all steps as one
+// MatMul, then per step the recurrent MatMul and the gates. Output (seq,
+// batch, hidden) from the steps' h concatenated.
+void emit_recurrent(ExportContext& c, bool lstm) {
+  const Shape& x = c.input_shape(0);
+  const std::int64_t seq = x[0], batch = x[1], hidden = c.input_shape(1)[1];
+  const int weights = lstm ? 3 : 2;
+  const std::vector<std::int64_t> swap{1, 0};
+  const std::string w_ih = c.emit("Transpose", {c.input(weights)}, {{"perm", swap}});
+  const std::string w_hh = c.emit("Transpose", {c.input(weights + 1)}, {{"perm", swap}});
+  const std::string bias = lstm ? c.emit("Add", {c.input(weights + 2), c.input(weights + 3)}) : c.input(weights + 2);
+  const std::string rows = c.emit("Reshape", {c.input(0), c.int64s("rows", {seq * batch, x[2]})});
+  const std::string projected = c.emit("Add", {c.emit("MatMul", {rows, w_ih}), bias});
+  std::string h = c.input(1), cell = lstm ? c.input(2) : std::string();
+  std::vector<std::string> states;
+  auto gate = [&](const std::string& t, int k) { return slice(c, t, 1, k * hidden, (k + 1) * hidden); };
+  for (std::int64_t t = 0; t < seq; ++t) {
+    const std::string step = slice(c, projected, 0, t * batch, (t + 1) * batch);
+    if (lstm) {  // gates i, f, g, o
+      const std::string gates = c.emit("Add", {step, c.emit("MatMul", {h, w_hh})});
+      const std::string i = c.emit("Sigmoid", {gate(gates, 0)}), f = c.emit("Sigmoid", {gate(gates, 1)});
+      const std::string g = c.emit("Tanh", {gate(gates, 2)}), o = c.emit("Sigmoid", {gate(gates, 3)});
+      cell = c.emit("Add", {c.emit("Mul", {f, cell}), c.emit("Mul", {i, g})});
+      h = c.emit("Mul", {o, c.emit("Tanh", {cell})});
+    } else {  // gates r, z, n; b_hn inside r * (...)
+      const std::string recurrent = c.emit("Add", {c.emit("MatMul", {h, w_hh}), c.input(weights + 3)});
+      const std::string r = c.emit("Sigmoid", {c.emit("Add", {gate(step, 0), gate(recurrent, 0)})});
+      const std::string z = c.emit("Sigmoid", {c.emit("Add", {gate(step, 1), gate(recurrent, 1)})});
+      const std::string n = c.emit("Tanh", {c.emit("Add", {gate(step, 2), c.emit("Mul", {r, gate(recurrent, 2)})})});
+      h = c.emit("Add", {n, c.emit("Mul", {z, c.emit("Sub", {h, n})})});
+    }
+    states.push_back(h);
+  }
+  const std::string all = c.emit("Concat", states, {{"axis", std::int64_t{0}}});
+  c.emit_output("Reshape", {all, c.int64s("shape", {seq, batch, hidden})});
 }
 
 // var and std (reductions family): {"axis", "keepdims", "correction"}.
@@ -359,18 +372,8 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
               const std::string indices = c.emit("Cast", {c.input(1)}, {{"to", std::int64_t{onnx::TensorProto::INT64}}});
               c.emit_output("Gather", {c.input(0), indices}, {{"axis", std::int64_t{0}}});
             }}},
-      // Gates: dagrad (PyTorch) i f g o, ONNX i o f c.
-      {"lstm",
-       {.composite = true,
-        .emit = [](ExportContext& c) { emit_recurrent(c, "LSTM", {0, 3, 1, 2}, true, {}); }}},
-      // Gates: dagrad (PyTorch) r z n, ONNX z r h; PyTorch's b_hn inside
-      // r * (...) is ONNX's linear_before_reset.
-      {"gru",
-       {.composite = true,
-        .emit =
-            [](ExportContext& c) {
-              emit_recurrent(c, "GRU", {1, 0, 2}, false, {{"linear_before_reset", std::int64_t{1}}});
-            }}},
+      {"lstm", {.composite = true, .emit = [](ExportContext& c) { emit_recurrent(c, /*lstm=*/true); }}},
+      {"gru", {.composite = true, .emit = [](ExportContext& c) { emit_recurrent(c, /*lstm=*/false); }}},
       // (end of recurrent)
       // ---- normalization (issue 11 op family) ----
       // (end of normalization)

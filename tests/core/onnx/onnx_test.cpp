@@ -281,7 +281,7 @@ std::vector<OpCase> op_cases() {
        }},
       {"lstm", "lstm",
        [](Graph& g) {
-         // seq 3, batch 2, input 4, hidden 3: the gate blocks reordered to ONNX's.
+         // seq 3, batch 2, input 4, hidden 3, unrolled into plain operators.
          std::vector<Expr> inputs{g.input("x", values(Shape{3, 2, 4}, 15)), g.input("h0", values(Shape{2, 3}, 16)),
                                   g.input("c0", values(Shape{2, 3}, 17)),
                                   g.parameter("weight_ih", values(Shape{12, 4}, 18, -0.7, 0.7)),
