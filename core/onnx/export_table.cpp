@@ -45,7 +45,8 @@ void emit_reduction(ExportContext& c, std::string_view op_type, bool axes_as_inp
 }
 
 // Rows or columns [begin, end) of a rank-2 tensor.
-std::string slice(ExportContext& c, const std::string& t, std::int64_t axis, std::int64_t begin, std::int64_t end) {
+std::string rows_or_columns(ExportContext& c, const std::string& t, std::int64_t axis, std::int64_t begin,
+                            std::int64_t end) {
   return c.emit("Slice", {t, c.int64s("starts", {begin}), c.int64s("ends", {end}), c.int64s("axes", {axis})});
 }
 
@@ -68,9 +69,9 @@ void emit_recurrent(ExportContext& c, bool lstm) {
   const std::string projected = c.emit("Add", {c.emit("MatMul", {rows, w_ih}), bias});
   std::string h = c.input(1), cell = lstm ? c.input(2) : std::string();
   std::vector<std::string> states;
-  auto gate = [&](const std::string& t, int k) { return slice(c, t, 1, k * hidden, (k + 1) * hidden); };
+  auto gate = [&](const std::string& t, int k) { return rows_or_columns(c, t, 1, k * hidden, (k + 1) * hidden); };
   for (std::int64_t t = 0; t < seq; ++t) {
-    const std::string step = slice(c, projected, 0, t * batch, (t + 1) * batch);
+    const std::string step = rows_or_columns(c, projected, 0, t * batch, (t + 1) * batch);
     if (lstm) {  // gates i, f, g, o
       const std::string gates = c.emit("Add", {step, c.emit("MatMul", {h, w_hh})});
       const std::string i = c.emit("Sigmoid", {gate(gates, 0)}), f = c.emit("Sigmoid", {gate(gates, 1)});
