@@ -8,11 +8,16 @@
 
 namespace dagrad {
 
-Dropout::Dropout(double p, std::int64_t seed, std::string name) : p_(p), next_seed_(seed), name_(std::move(name)) {
+Dropout::Dropout(double p, std::int64_t seed, std::string name)
+    : p_(p), first_seed_(seed), next_seed_(seed), name_(std::move(name)) {
   if (!(p >= 0.0 && p <= 1.0)) throw Error(fmt::format("Dropout \"{}\": p must be in [0, 1], got {}", name_, p));
 }
 
-Expr Dropout::operator()(Expr x) { return dropout(x, p_, next_seed_++, name_); }
+Expr Dropout::operator()(Expr x) {
+  const std::int64_t call = next_seed_ - first_seed_;
+  std::string name = name_.empty() || call == 0 ? name_ : fmt::format("{}_{}", name_, call + 1);
+  return dropout(x, p_, next_seed_++, std::move(name));
+}
 
 namespace {
 void check_features(std::string_view layer, const std::string& name, std::int64_t features) {

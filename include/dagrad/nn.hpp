@@ -104,17 +104,18 @@ class MLP {
 
 // Inverted dropout (the dropout op). Each call makes a node with its own
 // generator, seeded seed, seed + 1, ... in call order, so a model built the
-// same way draws the same masks.
+// same way draws the same masks. Nodes are named `name`, then name_2,
+// name_3, ... (generated names when empty).
 class Dropout {
  public:
-  explicit Dropout(double p = 0.5, std::int64_t seed = 0, std::string name = "dropout");
+  explicit Dropout(double p = 0.5, std::int64_t seed = 0, std::string name = {});
   Expr operator()(Expr x);
   std::vector<Expr> parameters() const { return {}; }
   double p() const { return p_; }
 
  private:
   double p_;
-  std::int64_t next_seed_;
+  std::int64_t first_seed_, next_seed_;
   std::string name_;
 };
 
