@@ -204,8 +204,10 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
               c.emit_output("Dropout", {c.input(0), c.scalar("ratio", p)},
                             {{"seed", c.attrs().get_int("dropout", "seed", 0)}});
             }}},
-      // LayerNormalization (opset 17) over the last axis; its epsilon is a
-      // float attribute (import reads it back as the shortest decimal).
+      // LayerNormalization (opset 17) over the last axis. ONNX's epsilon is a
+      // float attribute: an eps float cannot hold (1e-5) reaches ONNX Runtime
+      // rounded, which moves outputs by about 1e-12 relative; import reads it
+      // back as the shortest decimal (1e-05), so dagrad round-trips exactly.
       {"layer_norm",
        {.composite = false,
         .emit =

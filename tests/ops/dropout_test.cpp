@@ -41,7 +41,7 @@ TEST(Dropout, TrainingZeroesWithTheDocumentedMaskAndScalesTheRest) {
       ASSERT_EQ(x.grad().get(i), 2.0 * expected) << "run " << run << " element " << i;
       zeros += kept[std::size_t(i)] ? 0 : 1;
     }
-    EXPECT_EQ(zeros, run == 0 ? 245 : 250);  // the draws of this seed: about p of the elements
+    EXPECT_EQ(zeros, run == 0 ? 252 : 246);  // this seed's draws: about p = 25% of the elements
   }
 }
 
