@@ -59,7 +59,7 @@ class MaxPool2d final : public TypedOp<MaxPool2d> {
       taps([&](std::int64_t index) { index == element ? void(holds = true) : void(others = std::max(others, in[0].get(index))); });
       const double offset = in[0].get(element) - others;
       if (holds && std::abs(offset) < std::abs(nearest)) nearest = offset;
-    });
+    }, element / (in[0].shape()[2] * in[0].shape()[3]));
     return nearest;
   }
   static std::vector<OpExample> examples(Rng& rng) {

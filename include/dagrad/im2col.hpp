@@ -66,20 +66,29 @@ void col2im(const T* columns, std::int64_t channels, std::int64_t height, std::i
 // of a window over x (N, C, H, W), in order; `first` is the flat index in x
 // of the window's first tap inside x, and taps(f) calls f(flat index in x)
 // for each tap inside x (padding skipped), in row-major order. No dilation.
+// `only_plane` >= 0 visits the windows of that (n, c) plane only.
 template <class Visit>
-void for_each_window(const Window2d& window, const Shape& x, Visit visit) {
+void for_each_window(const Window2d& window, const Shape& x, Visit visit, std::int64_t only_plane = -1) {
   const Shape y = window.output_shape(x, x[1]);
-  std::int64_t output = 0;
-  for (std::int64_t plane = 0; plane < x[0] * x[1]; ++plane) {
-    for (std::int64_t i = 0; i < y[2]; ++i) {
-      const std::int64_t top = std::max<std::int64_t>(i * window.stride[0] - window.padding[0], 0);
-      const std::int64_t bottom = std::min(i * window.stride[0] - window.padding[0] + window.kernel[0], x[2]);
-      for (std::int64_t j = 0; j < y[3]; ++j, ++output) {
-        const std::int64_t left = std::max<std::int64_t>(j * window.stride[1] - window.padding[1], 0);
-        const std::int64_t right = std::min(j * window.stride[1] - window.padding[1] + window.kernel[1], x[3]);
-        visit(output, (plane * x[2] + top) * x[3] + left, [&](auto&& tap) {
+  // Locals, not reads through the shapes, so the loops do not reload them after every store of the caller's.
+  const std::int64_t height = x[2], width = x[3], out_h = y[2], out_w = y[3];
+  const std::int64_t kernel_h = window.kernel[0], kernel_w = window.kernel[1];
+  const std::int64_t stride_h = window.stride[0], stride_w = window.stride[1];
+  const std::int64_t pad_h = window.padding[0], pad_w = window.padding[1];
+  const std::int64_t first_plane = only_plane < 0 ? 0 : only_plane;
+  const std::int64_t end_plane = only_plane < 0 ? x[0] * x[1] : only_plane + 1;
+  std::int64_t output = first_plane * out_h * out_w;
+  for (std::int64_t plane = first_plane; plane < end_plane; ++plane) {
+    const std::int64_t base = plane * height * width;
+    for (std::int64_t i = 0; i < out_h; ++i) {
+      const std::int64_t top = std::max<std::int64_t>(i * stride_h - pad_h, 0);
+      const std::int64_t bottom = std::min(i * stride_h - pad_h + kernel_h, height);
+      for (std::int64_t j = 0; j < out_w; ++j, ++output) {
+        const std::int64_t left = std::max<std::int64_t>(j * stride_w - pad_w, 0);
+        const std::int64_t right = std::min(j * stride_w - pad_w + kernel_w, width);
+        visit(output, base + top * width + left, [=](auto&& tap) {
           for (std::int64_t r = top; r < bottom; ++r) {
-            for (std::int64_t c = left; c < right; ++c) tap((plane * x[2] + r) * x[3] + c);
+            for (std::int64_t c = left; c < right; ++c) tap(base + r * width + c);
           }
         });
       }
