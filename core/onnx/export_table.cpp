@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dagrad/structure.hpp"
 #include "onnx_mapping.hpp"
 #include "export_elementwise.hpp"
 
@@ -77,6 +78,28 @@ std::vector<std::int64_t> reversed_axes(int rank) {
   std::vector<std::int64_t> perm;
   for (int axis = rank - 1; axis >= 0; --axis) perm.push_back(axis);
   return perm;
+}
+
+// slice: NumPy's indices resolved at the input's shape into ONNX Slice's
+// (they clamp differently: ONNX clamps a negative step's start into the
+// axis, where NumPy gives an empty slice). An empty range is 0:0:1; a
+// negative step that runs past index 0 ends at -dim - 1 (ONNX reads -1 as
+// the last index).
+void emit_slice(ExportContext& c) {
+  const std::vector<std::int64_t> begin = c.attrs().get_ints("slice", "begin"), end = c.attrs().get_ints("slice", "end"),
+                                  step = c.attrs().get_ints("slice", "step");
+  std::vector<std::int64_t> starts, ends, axes, steps;
+  for (std::size_t a = 0; a < begin.size(); ++a) {
+    const std::int64_t length = c.input_shape(0)[int(a)];
+    const SliceRange range = slice_range(begin[a], end[a], step[a], length);
+    const std::int64_t stop = range.start + range.count * step[a];  // one step past the last picked index
+    axes.push_back(std::int64_t(a));
+    starts.push_back(range.count == 0 ? 0 : range.start);
+    ends.push_back(range.count == 0 ? 0 : stop < 0 ? -length - 1 : stop);
+    steps.push_back(range.count == 0 ? 1 : step[a]);
+  }
+  c.emit_output("Slice", {c.input(0), c.int64s("starts", starts), c.int64s("ends", ends), c.int64s("axes", axes),
+                          c.int64s("steps", steps)});
 }
 
 }  // namespace
@@ -314,6 +337,70 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
       {"std", {.composite = true, .emit = [](ExportContext& c) { emit_variance(c, /*root=*/true); }}},
       // (end of reductions)
       // ---- structure (issue 11 op family) ----
+      // NumPy's concatenate is Concat; a negative axis counts from the end in both.
+      {"concat",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              std::vector<std::string> inputs;
+              for (std::size_t i = 0; i < c.node().inputs().size(); ++i) inputs.push_back(c.input(int(i)));
+              c.emit_output("Concat", inputs, {{"axis", c.attrs().get_int("concat", "axis")}});
+            }}},
+      // Each input gains the new axis (Unsqueeze), then Concat joins them
+      // along it; both count the axis in the output's rank, as stack does.
+      {"stack",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::int64_t axis = c.attrs().get_int("stack", "axis");
+              std::vector<std::string> expanded;
+              for (std::size_t i = 0; i < c.node().inputs().size(); ++i) {
+                expanded.push_back(c.emit("Unsqueeze", {c.input(int(i)), c.int64s("axes", {axis})}));
+              }
+              c.emit_output("Concat", expanded, {{"axis", axis}});
+            }}},
+      {"slice", {.composite = false, .emit = emit_slice}},
+      // Gather takes integer indices: the float indices are cast to INT64
+      // and made rank 1 (index_select keeps the axis for a rank-0 index,
+      // where Gather would drop it).
+      {"index_select",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string indices = c.emit("Cast", {c.input(1)}, {{"to", std::int64_t{onnx::TensorProto::INT64}}});
+              const std::string row = c.emit("Reshape", {indices, c.int64s("rank1", {-1})});
+              c.emit_output("Gather", {c.input(0), row}, {{"axis", c.attrs().get_int("index_select", "axis")}});
+            }}},
+      // ONNX lists every axis' before, then every axis' after.
+      {"pad",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              const std::vector<std::int64_t> pads = c.attrs().get_ints("pad", "pads");
+              std::vector<std::int64_t> onnx_pads;
+              for (std::size_t a = 0; a < pads.size(); a += 2) onnx_pads.push_back(pads[a]);
+              for (std::size_t a = 1; a < pads.size(); a += 2) onnx_pads.push_back(pads[a]);
+              const double value = c.attrs().get_double("pad", "value", 0.0);
+              c.emit_output("Pad", {c.input(0), c.int64s("pads", onnx_pads), c.scalar("value", value)});
+            }}},
+      {"broadcast_to",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("Expand", {c.input(0), c.int64s("shape", c.attrs().get_ints("broadcast_to", "shape"))});
+            }}},
+      {"expand_dims",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("Unsqueeze", {c.input(0), c.int64s("axes", {c.attrs().get_int("expand_dims", "axis")})});
+            }}},
+      {"squeeze",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("Squeeze", {c.input(0), c.int64s("axes", {c.attrs().get_int("squeeze", "axis")})});
+            }}},
       // (end of structure)
       // ---- conv (issue 11 op family) ----
       // (end of conv)

@@ -133,6 +133,32 @@ Expr var(Expr x, std::int64_t axis, const char* name) = delete;
 Expr std(Expr x, std::int64_t axis, const char* name) = delete;
 // (end of reductions)
 // ---- structure (issue 11) ----
+// Axes follow NumPy: negative counts from the end. Values are copied.
+// The inputs (at least one, equal ranks) joined along `axis`; their shapes
+// agree on every other axis (NumPy's concatenate).
+Expr concat(const std::vector<Expr>& inputs, std::int64_t axis, std::string name = {});
+// The inputs (at least one, of one shape) stacked along a new axis `axis`
+// (NumPy's stack).
+Expr stack(const std::vector<Expr>& inputs, std::int64_t axis, std::string name = {});
+// x[begin_0:end_0:step_0, ...] for the leading axes, with Python's rules:
+// negative indices count from the end, out-of-range ones clamp (INT64_MAX:
+// "to the end"; INT64_MIN with a negative step: "past the start"), negative
+// steps walk backwards. An empty `step` means all 1.
+Expr slice(Expr x, std::vector<std::int64_t> begin, std::vector<std::int64_t> end, std::vector<std::int64_t> step = {},
+           std::string name = {});
+// PyTorch's index_select: the entries of x at `indices` (rank 0 or 1, whole
+// numbers 0 to length - 1 stored as floats) along `axis`. A repeated index
+// picks an element twice, and its gradients add.
+Expr index_select(Expr x, Expr indices, std::int64_t axis, std::string name = {});
+// NumPy's pad(x, ((before_0, after_0), ...), constant_values=value), with
+// `pads` flattened: before_0, after_0, before_1, after_1, ...
+Expr pad(Expr x, std::vector<std::int64_t> pads, double value = 0.0, std::string name = {});
+// NumPy's broadcast_to; the gradient is summed back to x's shape.
+Expr broadcast_to(Expr x, std::vector<std::int64_t> shape, std::string name = {});
+// A new axis of length 1 at `axis` (-rank-1 to rank), and the removal of an
+// axis of length 1 (any other length is an error), as NumPy.
+Expr expand_dims(Expr x, std::int64_t axis, std::string name = {});
+Expr squeeze(Expr x, std::int64_t axis, std::string name = {});
 // (end of structure)
 // ---- conv (issue 11) ----
 // (end of conv)

@@ -269,6 +269,50 @@ std::vector<OpCase> op_cases() {
        [](Graph& g) { return std::vector<Expr>{std(g.input("x", values(Shape{2, 5}, 15)), 1, false, 2, "y")}; }},
       // (end of reductions)
       // ---- structure (issue 11 op family) ----
+      {"concat", "concat",
+       [](Graph& g) {
+         Expr a = g.input("a", values(Shape{2, 3}, 20)), b = g.input("b", values(Shape{2, 1}, 21));
+         return std::vector<Expr>{concat({a, b, a}, -1, "y")};
+       }},
+      {"stack", "stack",
+       [](Graph& g) {
+         Expr a = g.input("a", values(Shape{2, 3}, 22)), b = g.input("b", values(Shape{2, 3}, 23));
+         return std::vector<Expr>{stack({a, b}, 1, "y")};
+       }},
+      {"slice", "slice",
+       [](Graph& g) {
+         return std::vector<Expr>{slice(g.input("x", values(Shape{4, 5, 3}, 24)), {-1, 1}, {-10, INT64_MAX}, {-2, 2}, "y")};
+       }},
+      {"slice_reversed_to_start", "slice",
+       [](Graph& g) { return std::vector<Expr>{slice(g.input("x", values(Shape{6}, 25)), {4}, {INT64_MIN}, {-1}, "y")}; }},
+      {"slice_clamped", "slice",
+       [](Graph& g) {
+         return std::vector<Expr>{slice(g.input("x", values(Shape{3, 4}, 26)), {-7, 2}, {9, -1}, {1, 1}, "y")};
+       }},
+      {"slice_negative_step_start_before_the_axis", "slice",
+       [](Graph& g) {
+         // NumPy gives nothing where ONNX's clamping would give x[0]: export
+         // writes an empty range.
+         return std::vector<Expr>{slice(g.input("x", values(Shape{5, 2}, 27)), {-10}, {INT64_MIN}, {-1}, "y")};
+       }},
+      {"index_select", "index_select",
+       [](Graph& g) {
+         Expr x = g.input("x", values(Shape{3, 4}, 28));
+         return std::vector<Expr>{index_select(x, g.input("indices", Tensor{3.0, 0.0, 3.0}), 1, "y")};
+       }},
+      {"index_select_rank0_index", "index_select",
+       [](Graph& g) {
+         Expr x = g.input("x", values(Shape{3, 2, 2}, 29));
+         return std::vector<Expr>{index_select(x, g.constant(Tensor::scalar(2.0), "index"), 0, "y")};
+       }},
+      {"pad", "pad",
+       [](Graph& g) { return std::vector<Expr>{pad(g.input("x", values(Shape{2, 3}, 30)), {1, 0, 2, 3}, -1.5, "y")}; }},
+      {"broadcast_to", "broadcast_to",
+       [](Graph& g) { return std::vector<Expr>{broadcast_to(g.input("x", values(Shape{3, 1}, 31)), {2, 3, 4}, "y")}; }},
+      {"expand_dims", "expand_dims",
+       [](Graph& g) { return std::vector<Expr>{expand_dims(g.input("x", values(Shape{2, 3}, 32)), -2, "y")}; }},
+      {"squeeze", "squeeze",
+       [](Graph& g) { return std::vector<Expr>{squeeze(g.input("x", values(Shape{2, 1, 3}, 33)), 1, "y")}; }},
       // (end of structure)
       // ---- conv (issue 11 op family) ----
       // (end of conv)
