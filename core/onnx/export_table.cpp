@@ -101,6 +101,15 @@ void emit_slice(ExportContext& c) {
   c.emit_output("Slice", {c.input(0), c.int64s("starts", starts), c.int64s("ends", ends), c.int64s("axes", axes),
                           c.int64s("steps", steps)});
 }
+// ---- conv (issue 11 op family) ----
+// conv2d and the pools: kernel_shape, strides and pads.
+std::vector<OnnxAttribute> window_attributes(ExportContext& c, std::vector<std::int64_t> kernel) {
+  const std::vector<std::int64_t> padding = c.attrs().get_ints(c.node().op_name(), "padding");
+  return {{"kernel_shape", std::move(kernel)},
+          {"strides", c.attrs().get_ints(c.node().op_name(), "stride")},
+          {"pads", std::vector<std::int64_t>{padding[0], padding[1], padding[0], padding[1]}}};
+}
+// (end of conv)
 
 }  // namespace
 
@@ -403,6 +412,38 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
             }}},
       // (end of structure)
       // ---- conv (issue 11 op family) ----
+      // Sizes are dagrad's [height, width] pairs; ONNX's pads list the
+      // starts, then the ends: [top, left, bottom, right].
+      {"conv2d",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              const Shape& w = c.input_shape(1);
+              std::vector<std::string> inputs{c.input(0), c.input(1)};
+              if (c.node().inputs().size() == 3) inputs.push_back(c.input(2));
+              std::vector<OnnxAttribute> attributes = window_attributes(c, {w[2], w[3]});
+              attributes.push_back({"dilations", c.attrs().get_ints("conv2d", "dilation")});
+              attributes.push_back({"group", c.attrs().get_int("conv2d", "groups")});
+              c.emit_output("Conv", inputs, attributes);
+            }}},
+      {"max_pool2d",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("MaxPool", {c.input(0)}, window_attributes(c, c.attrs().get_ints("max_pool2d", "kernel")));
+            }}},
+      // dagrad counts the padding in every mean (PyTorch's default); ONNX's
+      // default is not to.
+      {"avg_pool2d",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              std::vector<OnnxAttribute> attributes =
+                  window_attributes(c, c.attrs().get_ints("avg_pool2d", "kernel"));
+              attributes.push_back({"count_include_pad", std::int64_t{1}});
+              c.emit_output("AveragePool", {c.input(0)}, attributes);
+            }}},
+      {"global_avg_pool", same_operator("GlobalAveragePool")},
       // (end of conv)
       // ---- recurrent (issue 11 op family) ----
       // (end of recurrent)

@@ -285,6 +285,51 @@ Expr import_squeeze(ImportContext& c) {
   }
   return x;
 }
+// ---- conv (issue 11 op family) ----
+// A 2-d window's pair attribute (strides, dilations), [1, 1] when absent.
+std::vector<std::int64_t> window_pair(ImportContext& c, std::string_view name) {
+  const std::vector<std::int64_t> values = c.ints_attribute(name).value_or(std::vector<std::int64_t>{1, 1});
+  if (values.size() != 2) c.fail(fmt::format("has {} [{}]; dagrad's windows are 2-d", name, fmt::join(values, ", ")));
+  return values;
+}
+
+// Symmetric explicit padding only: pads [top, left, bottom, right] with
+// top = bottom and left = right, and no auto_pad.
+Attrs window_attrs_of(ImportContext& c) {
+  if (const auto* auto_pad = c.attribute("auto_pad"); auto_pad && auto_pad->s() != "NOTSET") {
+    c.fail(fmt::format("has auto_pad {}; dagrad imports explicit pads only", auto_pad->s()));
+  }
+  const std::vector<std::int64_t> pads = c.ints_attribute("pads").value_or(std::vector<std::int64_t>{0, 0, 0, 0});
+  if (pads.size() != 4 || pads[0] != pads[2] || pads[1] != pads[3]) {
+    c.fail(fmt::format("has pads [{}]; dagrad pads both sides of a 2-d image alike", fmt::join(pads, ", ")));
+  }
+  return {{"stride", window_pair(c, "strides")}, {"padding", std::vector<std::int64_t>{pads[0], pads[1]}}};
+}
+
+Expr import_conv(ImportContext& c) {
+  c.expect_inputs(2, 3);
+  Attrs attrs = window_attrs_of(c);
+  attrs.set("dilation", window_pair(c, "dilations"));
+  attrs.set("groups", c.int_attribute("group", 1));
+  std::vector<Expr> inputs{c.input(0), c.input(1)};
+  if (c.input_count() == 3 && !c.node().input(2).empty()) inputs.push_back(c.input(2));
+  return c.graph().apply("conv2d", inputs, attrs, c.output_name());
+}
+
+Expr import_pool(ImportContext& c, std::string_view dagrad_op) {
+  c.expect_inputs(1, 1);
+  if (c.node().output_size() > 1) c.fail("has an Indices output, which dagrad's max_pool2d does not give");
+  if (c.int_attribute("ceil_mode", 0) != 0) c.fail("has ceil_mode=1; dagrad's pools round the output size down");
+  if (window_pair(c, "dilations") != std::vector<std::int64_t>{1, 1}) c.fail("has dilations; dagrad's pools have none");
+  Attrs attrs = window_attrs_of(c);
+  const std::vector<std::int64_t> padding = attrs.get_ints(dagrad_op, "padding");
+  if (dagrad_op == "avg_pool2d" && c.int_attribute("count_include_pad", 0) == 0 && padding != std::vector<std::int64_t>{0, 0}) {
+    c.fail("has count_include_pad=0 with padding; dagrad's avg_pool2d counts the padding in the mean, as PyTorch");
+  }
+  attrs.set("kernel", c.ints_attribute("kernel_shape").value_or(std::vector<std::int64_t>{}));
+  return c.graph().apply(dagrad_op, {c.input(0)}, attrs, c.output_name());
+}
+// (end of conv)
 
 }  // namespace
 
@@ -341,6 +386,10 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
       {"Squeeze", import_squeeze},
       // (end of structure)
       // ---- conv (issue 11 op family) ----
+      {"Conv", import_conv},
+      {"MaxPool", [](ImportContext& c) { return import_pool(c, "max_pool2d"); }},
+      {"AveragePool", [](ImportContext& c) { return import_pool(c, "avg_pool2d"); }},
+      {"GlobalAveragePool", same_op("global_avg_pool", 1)},
       // (end of conv)
       // ---- recurrent (issue 11 op family) ----
       // (end of recurrent)

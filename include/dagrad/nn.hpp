@@ -11,13 +11,16 @@
 // on several inputs (a training batch, a test set) and they share weights.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dagrad/graph.hpp"
 #include "dagrad/init.hpp"
+#include "dagrad/ops.hpp"
 
 namespace dagrad {
 
@@ -92,6 +95,48 @@ class MLP {
 
 // Sections for the layers of issue 11, one per family.
 // ---- conv layers (issue 11) ----
+// y = conv2d(x, W, b) on NCHW images, as PyTorch's nn.Conv2d: W (out,
+// in/groups, kh, kw) and b (out,), both drawn from U(-1/sqrt(fan_in),
+// 1/sqrt(fan_in)) with fan_in = in/groups kh kw (PyTorch's default:
+// kaiming_uniform with a = sqrt(5) for W, and that bound for b). Parameters
+// "<name>/W" and "<name>/b", of `dtype`.
+class Conv2d {
+ public:
+  Conv2d(Graph& graph, std::int64_t in_channels, std::int64_t out_channels, std::array<std::int64_t, 2> kernel,
+         Rng& rng, std::string name = "conv", Conv2dOptions options = {}, bool bias = true,
+         DType dtype = DType::float64);
+
+  Expr operator()(Expr x) const;
+
+  Expr weight() const { return weight_; }
+  std::optional<Expr> bias() const { return bias_; }
+  std::vector<Expr> parameters() const;
+  const std::string& name() const { return name_; }
+  const Conv2dOptions& options() const { return options_; }
+
+ private:
+  Graph* graph_;
+  std::string name_;
+  std::string local_name_;
+  Conv2dOptions options_;
+  Expr weight_;
+  std::optional<Expr> bias_;
+};
+
+// max_pool2d as a layer (no parameters): stride {0, 0} means the kernel.
+class MaxPool2d {
+ public:
+  explicit MaxPool2d(std::array<std::int64_t, 2> kernel, std::array<std::int64_t, 2> stride = {0, 0},
+                     std::array<std::int64_t, 2> padding = {0, 0});
+  Expr operator()(Expr x) const;
+
+ private:
+  std::array<std::int64_t, 2> kernel_, stride_, padding_;
+};
+
+// (N, d1, d2, ...) -> (N, d1 d2 ...), as torch.flatten(x, 1): a reshape
+// that keeps the batch axis free (-1), so the same graph takes any batch.
+Expr flatten(Expr x, std::string name = {});
 // (end of conv layers)
 // ---- recurrent layers (issue 11) ----
 // (end of recurrent layers)

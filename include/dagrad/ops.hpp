@@ -4,7 +4,9 @@
 // files. The optional last argument names the node.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -161,6 +163,29 @@ Expr expand_dims(Expr x, std::int64_t axis, std::string name = {});
 Expr squeeze(Expr x, std::int64_t axis, std::string name = {});
 // (end of structure)
 // ---- conv (issue 11) ----
+// Images are NCHW (batch, channels, height, width); sizes are [height, width]
+// pairs, as PyTorch's.
+struct Conv2dOptions {
+  std::array<std::int64_t, 2> stride{1, 1};
+  std::array<std::int64_t, 2> padding{0, 0};   // zeros on both sides
+  std::array<std::int64_t, 2> dilation{1, 1};
+  std::int64_t groups = 1;
+};
+// PyTorch's F.conv2d (a cross-correlation): x (N, C, H, W), w (O, C/groups,
+// kh, kw), optional bias b (O,); y (N, O, out_h, out_w).
+Expr conv2d(Expr x, Expr w, std::optional<Expr> b = std::nullopt, Conv2dOptions options = {}, std::string name = {});
+// Maximum / mean over each kernel window; stride {0, 0} means the kernel
+// (PyTorch's default). max_pool2d pads with -inf and sends the gradient to
+// the first maximum of a window (row-major order), as PyTorch; avg_pool2d
+// pads with zeros that count in the mean (count_include_pad, PyTorch's
+// default).
+Expr max_pool2d(Expr x, std::array<std::int64_t, 2> kernel, std::array<std::int64_t, 2> stride = {0, 0},
+                std::array<std::int64_t, 2> padding = {0, 0}, std::string name = {});
+Expr avg_pool2d(Expr x, std::array<std::int64_t, 2> kernel, std::array<std::int64_t, 2> stride = {0, 0},
+                std::array<std::int64_t, 2> padding = {0, 0}, std::string name = {});
+// Mean over each image plane: (N, C, H, W) -> (N, C, 1, 1), as ONNX's
+// GlobalAveragePool.
+Expr global_avg_pool(Expr x, std::string name = {});
 // (end of conv)
 // ---- recurrent (issue 11) ----
 // (end of recurrent)

@@ -134,5 +134,30 @@ TEST(Allocation, MlpTrainingStepAllocatesNothingOnceWarm) {
   EXPECT_LT(g.forward(loss)[0], first_loss);
 }
 
+TEST(Allocation, LenetTrainingStepAllocatesNothingOnceWarm) {
+  // A small lenet_step (issue 11's conv layers): conv, relu, max pool twice,
+  // flatten, two dense layers, softmax cross-entropy, backward, SGD.
+  Rng rng(4);
+  Graph g;
+  Expr x = g.input("x", random_normal(Shape{4, 1, 12, 12}, rng));
+  Expr labels = g.input("labels", Tensor{0, 1, 2, 1});
+  Conv2d conv1(g, 1, 4, {3, 3}, rng, "conv1"), conv2(g, 4, 8, {3, 3}, rng, "conv2", {.padding = {1, 1}, .groups = 2});
+  Linear fc1(g, 32, 16, rng, "fc1"), fc2(g, 16, 3, rng, "fc2");
+  MaxPool2d pool({2, 2});
+  Expr h = flatten(pool(relu(conv2(pool(relu(conv1(x)))))));
+  Expr loss = softmax_cross_entropy(fc2(relu(fc1(h))), labels);
+  SGD sgd(g.parameters(), 0.1);
+  double first_loss = g.forward(loss)[0];
+  EXPECT_EQ(allocations_when_warm(
+                [&] {
+                  g.forward(loss);
+                  g.backward(loss);
+                  sgd.step();
+                },
+                10),
+            0);
+  EXPECT_LT(g.forward(loss)[0], first_loss);
+}
+
 }  // namespace
 }  // namespace dagrad

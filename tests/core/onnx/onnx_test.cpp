@@ -88,6 +88,15 @@ Tensor values(const Shape& shape, std::uint64_t seed, double low = -2.0, double 
   return random_uniform(shape, rng, low, high);
 }
 
+// ---- conv (issue 11 op family) ----
+// float32 values that are multiples of 1/4 in [-2, 2].
+Tensor quarters(const Shape& shape, std::uint64_t seed) {
+  Tensor t = values(shape, seed);
+  for (double& v : t) v = std::round(v * 4.0) / 4.0;
+  return t.to(DType::float32);
+}
+// (end of conv)
+
 std::vector<OpCase> op_cases() {
   auto unary = [](std::string op, Expr (*builder)(Expr, std::string), double low = -3.0, double high = 3.0) {
     return OpCase{op, op, [=](Graph& g) {
@@ -315,6 +324,37 @@ std::vector<OpCase> op_cases() {
        [](Graph& g) { return std::vector<Expr>{squeeze(g.input("x", values(Shape{2, 1, 3}, 33)), 1, "y")}; }},
       // (end of structure)
       // ---- conv (issue 11 op family) ----
+      // ONNX Runtime's CPU Conv, AveragePool and GlobalAveragePool take
+      // float32 only: those cases build float32 graphs, from multiples of
+      // 1/4 so that every sum is exact in any order.
+      {"conv2d", "conv2d",
+       [](Graph& g) {
+         Expr x = g.input("x", quarters(Shape{2, 3, 6, 5}, 21));
+         Expr w = g.parameter("w", quarters(Shape{4, 3, 3, 2}, 22));
+         Expr b = g.parameter("b", quarters(Shape{4}, 23));
+         return std::vector<Expr>{conv2d(x, w, b, {.stride = {2, 1}, .padding = {1, 1}, .dilation = {1, 2}}, "y")};
+       }},
+      {"conv2d_groups_no_bias", "conv2d",
+       [](Graph& g) {
+         Expr x = g.input("x", quarters(Shape{1, 4, 5, 5}, 24));
+         Expr w = g.parameter("w", quarters(Shape{6, 2, 3, 3}, 25));
+         return std::vector<Expr>{conv2d(x, w, std::nullopt, {.groups = 2}, "y")};
+       }},
+      {"max_pool2d", "max_pool2d",
+       [](Graph& g) {
+         return std::vector<Expr>{max_pool2d(g.input("x", values(Shape{2, 3, 6, 7}, 26)), {3, 3}, {2, 2}, {1, 1}, "y")};
+       }},
+      {"max_pool2d_float32", "max_pool2d",
+       [](Graph& g) {
+         Expr x = g.input("x", values(Shape{2, 2, 4, 6}, 27).to(DType::float32));
+         return std::vector<Expr>{max_pool2d(x, {2, 3}, {}, {}, "y")};
+       }},
+      {"avg_pool2d", "avg_pool2d",
+       [](Graph& g) {
+         return std::vector<Expr>{avg_pool2d(g.input("x", quarters(Shape{2, 3, 6, 7}, 28)), {3, 3}, {2, 2}, {1, 1}, "y")};
+       }},
+      {"global_avg_pool", "global_avg_pool",
+       [](Graph& g) { return std::vector<Expr>{global_avg_pool(g.input("x", quarters(Shape{2, 3, 4, 5}, 29)), "y")}; }},
       // (end of conv)
       // ---- recurrent (issue 11 op family) ----
       // (end of recurrent)
