@@ -45,6 +45,39 @@ void emit_reduction(ExportContext& c, std::string_view op_type, bool axes_as_inp
   c.emit_output(op_type, inputs, attributes);
 }
 
+// Gate blocks of `hidden` rows of a stacked recurrent weight or bias,
+// reordered: block k of the result is block order[k] of `stacked`.
+std::string reorder_gates(ExportContext& c, const std::string& stacked, std::int64_t hidden,
+                          std::initializer_list<std::int64_t> order) {
+  std::vector<std::string> blocks;
+  for (std::int64_t gate : order) {
+    blocks.push_back(c.emit("Slice", {stacked, c.int64s("starts", {gate * hidden}),
+                                      c.int64s("ends", {(gate + 1) * hidden}), c.int64s("axes", {0})}));
+  }
+  return c.emit("Concat", blocks, {{"axis", std::int64_t{0}}});
+}
+
+// dagrad's lstm / gru (inputs x, h0, [c0], weight_ih, weight_hh, bias_ih,
+// bias_hh) as ONNX's LSTM / GRU: W (1, gates*h, in), R (1, gates*h, h), B
+// (1, 2*gates*h) with the gate blocks in ONNX's order, initial states (1,
+// batch, h); Y (seq, 1, batch, h) squeezed to (seq, batch, h).
+void emit_recurrent(ExportContext& c, std::string_view op_type, std::initializer_list<std::int64_t> order,
+                    bool with_cell, std::vector<OnnxAttribute> attributes) {
+  const std::int64_t hidden = c.input_shape(1)[1];
+  const int weights = with_cell ? 3 : 2;
+  auto leading_axis = [&](const std::string& t) { return c.emit("Unsqueeze", {t, c.int64s("axes", {0})}); };
+  const std::string w = leading_axis(reorder_gates(c, c.input(weights), hidden, order));
+  const std::string r = leading_axis(reorder_gates(c, c.input(weights + 1), hidden, order));
+  const std::string b = leading_axis(c.emit("Concat", {reorder_gates(c, c.input(weights + 2), hidden, order),
+                                                       reorder_gates(c, c.input(weights + 3), hidden, order)},
+                                            {{"axis", std::int64_t{0}}}));
+  std::vector<std::string> inputs{c.input(0), w, r, b, "", leading_axis(c.input(1))};
+  if (with_cell) inputs.push_back(leading_axis(c.input(2)));
+  attributes.push_back({"hidden_size", hidden});
+  const std::string y = c.emit(op_type, inputs, attributes);
+  c.emit_output("Squeeze", {y, c.int64s("axes", {1})});
+}
+
 // var and std (reductions family): {"axis", "keepdims", "correction"}.
 void emit_variance(ExportContext& c, bool root) {
   const std::string_view op = c.node().op_name();
@@ -446,6 +479,26 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
       {"global_avg_pool", same_operator("GlobalAveragePool")},
       // (end of conv)
       // ---- recurrent (issue 11 op family) ----
+      // F.embedding is Gather of rows, with the float indices cast to int64.
+      {"embedding",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string indices = c.emit("Cast", {c.input(1)}, {{"to", std::int64_t{onnx::TensorProto::INT64}}});
+              c.emit_output("Gather", {c.input(0), indices}, {{"axis", std::int64_t{0}}});
+            }}},
+      // Gates: dagrad (PyTorch) i f g o, ONNX i o f c.
+      {"lstm",
+       {.composite = true,
+        .emit = [](ExportContext& c) { emit_recurrent(c, "LSTM", {0, 3, 1, 2}, true, {}); }}},
+      // Gates: dagrad (PyTorch) r z n, ONNX z r h; PyTorch's b_hn inside
+      // r * (...) is ONNX's linear_before_reset.
+      {"gru",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              emit_recurrent(c, "GRU", {1, 0, 2}, false, {{"linear_before_reset", std::int64_t{1}}});
+            }}},
       // (end of recurrent)
       // ---- normalization (issue 11 op family) ----
       // (end of normalization)

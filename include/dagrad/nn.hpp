@@ -139,6 +139,83 @@ class MaxPool2d {
 Expr flatten(Expr x, std::string name = {});
 // (end of conv layers)
 // ---- recurrent layers (issue 11) ----
+// Rows of a (vocab, dim) table, parameter "<name>/weight" drawn N(0, 1) as
+// PyTorch's nn.Embedding; called on indices of any shape (whole numbers
+// stored as floats), it gives the indices' shape plus (dim,).
+class Embedding {
+ public:
+  Embedding(Graph& graph, std::int64_t vocab, std::int64_t dim, Rng& rng, std::string name = "embedding",
+            DType dtype = DType::float64);
+  Expr operator()(Expr indices) const;
+  Expr weight() const { return weight_; }
+  std::vector<Expr> parameters() const { return {weight_}; }
+
+ private:
+  Graph* graph_;
+  std::string local_name_;
+  Expr weight_;
+};
+
+// One recurrent layer over x (seq, batch, in), the fused lstm or gru op,
+// with PyTorch's parameters "<name>/weight_ih" (gates*hidden, in),
+// "weight_hh" (gates*hidden, hidden), "bias_ih", "bias_hh" (gates*hidden),
+// all drawn U(-1/sqrt(hidden), 1/sqrt(hidden)) as nn.LSTM and nn.GRU do, in
+// that order, so weights copy to and from PyTorch as they are. Returns every
+// hidden state, (seq, batch, hidden); without initial states they are zero
+// (PyTorch's default).
+class LSTM {
+ public:
+  LSTM(Graph& graph, std::int64_t input_size, std::int64_t hidden_size, Rng& rng, std::string name = "lstm",
+       DType dtype = DType::float64);
+  Expr operator()(Expr x) const;
+  Expr operator()(Expr x, Expr h0, Expr c0) const;
+  // weight_ih, weight_hh, bias_ih, bias_hh.
+  std::vector<Expr> parameters() const { return parameters_; }
+  std::int64_t hidden_size() const { return hidden_size_; }
+
+ private:
+  Graph* graph_;
+  std::string local_name_;
+  std::int64_t hidden_size_;
+  DType dtype_;
+  std::vector<Expr> parameters_;
+};
+
+class GRU {
+ public:
+  GRU(Graph& graph, std::int64_t input_size, std::int64_t hidden_size, Rng& rng, std::string name = "gru",
+      DType dtype = DType::float64);
+  Expr operator()(Expr x) const;
+  Expr operator()(Expr x, Expr h0) const;
+  // weight_ih, weight_hh, bias_ih, bias_hh.
+  std::vector<Expr> parameters() const { return parameters_; }
+  std::int64_t hidden_size() const { return hidden_size_; }
+
+ private:
+  Graph* graph_;
+  std::string local_name_;
+  std::int64_t hidden_size_;
+  DType dtype_;
+  std::vector<Expr> parameters_;
+};
+
+// One step of an Elman RNN built from plain ops, PyTorch's nn.RNNCell:
+// h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) for x (batch, in), h (batch,
+// hidden); parameters as PyTorch's, drawn U(-1/sqrt(hidden), 1/sqrt(hidden)).
+// Unroll it by calling it once per time step.
+class RNNCell {
+ public:
+  RNNCell(Graph& graph, std::int64_t input_size, std::int64_t hidden_size, Rng& rng, std::string name = "rnn_cell",
+          DType dtype = DType::float64);
+  Expr operator()(Expr x, Expr h) const;
+  // weight_ih, weight_hh, bias_ih, bias_hh.
+  std::vector<Expr> parameters() const { return parameters_; }
+
+ private:
+  Graph* graph_;
+  std::string local_name_;
+  std::vector<Expr> parameters_;
+};
 // (end of recurrent layers)
 // ---- normalization layers (issue 11) ----
 // (end of normalization layers)

@@ -188,6 +188,20 @@ Expr avg_pool2d(Expr x, std::array<std::int64_t, 2> kernel, std::array<std::int6
 Expr global_avg_pool(Expr x, std::string name = {});
 // (end of conv)
 // ---- recurrent (issue 11) ----
+// Rows of a (vocab, dim) table picked by indices of any shape (whole
+// numbers stored as floats, checked in forward): output indices' shape +
+// (dim,). PyTorch's F.embedding; the table's gradient adds up repeated rows.
+Expr embedding(Expr table, Expr indices, std::string name = {});
+// One LSTM layer over a sequence, PyTorch's nn.LSTM equations and layout
+// (gates i, f, g, o): x (seq, batch, in), h0 and c0 (batch, hidden),
+// weight_ih (4 hidden, in), weight_hh (4 hidden, hidden), bias_ih and
+// bias_hh (4 hidden). Returns every hidden state, (seq, batch, hidden); the
+// final cell state is not an output.
+Expr lstm(Expr x, Expr h0, Expr c0, Expr weight_ih, Expr weight_hh, Expr bias_ih, Expr bias_hh,
+          std::string name = {});
+// One GRU layer, PyTorch's nn.GRU (gates r, z, n; b_hn inside r * (...)):
+// as lstm without c0, with 3 hidden rows of weights per gate block.
+Expr gru(Expr x, Expr h0, Expr weight_ih, Expr weight_hh, Expr bias_ih, Expr bias_hh, std::string name = {});
 // (end of recurrent)
 // ---- normalization (issue 11) ----
 // (end of normalization)

@@ -357,6 +357,32 @@ std::vector<OpCase> op_cases() {
        [](Graph& g) { return std::vector<Expr>{global_avg_pool(g.input("x", quarters(Shape{2, 3, 4, 5}, 29)), "y")}; }},
       // (end of conv)
       // ---- recurrent (issue 11 op family) ----
+      {"embedding", "embedding",
+       [](Graph& g) {
+         Expr table = g.input("table", values(Shape{4, 3}, 14));
+         Expr indices = g.input("indices", Tensor{{3.0, 0.0, 3.0}, {1.0, 2.0, 0.0}});
+         return std::vector<Expr>{embedding(table, indices, "y")};
+       }},
+      {"lstm", "lstm",
+       [](Graph& g) {
+         // seq 3, batch 2, input 4, hidden 3: the gate blocks reordered to ONNX's.
+         std::vector<Expr> inputs{g.input("x", values(Shape{3, 2, 4}, 15)), g.input("h0", values(Shape{2, 3}, 16)),
+                                  g.input("c0", values(Shape{2, 3}, 17)),
+                                  g.parameter("weight_ih", values(Shape{12, 4}, 18, -0.7, 0.7)),
+                                  g.parameter("weight_hh", values(Shape{12, 3}, 19, -0.7, 0.7)),
+                                  g.parameter("bias_ih", values(Shape{12}, 20, -0.5, 0.5)),
+                                  g.parameter("bias_hh", values(Shape{12}, 21, -0.5, 0.5))};
+         return std::vector<Expr>{g.apply("lstm", inputs, {}, "y")};
+       }},
+      {"gru", "gru",
+       [](Graph& g) {
+         std::vector<Expr> inputs{g.input("x", values(Shape{3, 2, 4}, 22)), g.input("h0", values(Shape{2, 3}, 23)),
+                                  g.parameter("weight_ih", values(Shape{9, 4}, 24, -0.7, 0.7)),
+                                  g.parameter("weight_hh", values(Shape{9, 3}, 25, -0.7, 0.7)),
+                                  g.parameter("bias_ih", values(Shape{9}, 26, -0.5, 0.5)),
+                                  g.parameter("bias_hh", values(Shape{9}, 27, -0.5, 0.5))};
+         return std::vector<Expr>{g.apply("gru", inputs, {}, "y")};
+       }},
       // (end of recurrent)
       // ---- normalization (issue 11 op family) ----
       // (end of normalization)
