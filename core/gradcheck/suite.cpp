@@ -53,6 +53,7 @@ class MutantOp final : public Op {
   Attrs attrs() const override { return inner_->attrs(); }
   std::string label() const override { return inner_->label(); }
   bool differentiable(int input_index) const override { return inner_->differentiable(input_index); }
+  void set_training(bool training) override { inner_->set_training(training); }
   bool has_kinks() const override { return inner_->has_kinks(); }
   double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
     return inner_->kink_offset(inputs, element);

@@ -501,6 +501,51 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
             }}},
       // (end of recurrent)
       // ---- normalization (issue 11 op family) ----
+      // ONNX's Dropout without training_mode is the identity, as dagrad's
+      // dropout in evaluation mode (or at p = 0). A training-mode dropout's
+      // masks are dagrad's generator's, which no ONNX runtime reproduces:
+      // export in evaluation mode, as PyTorch's exporter does by default.
+      {"dropout",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              const double p = c.attrs().get_double("dropout", "p", 0.5);
+              if (c.graph().training() && p > 0.0) {
+                throw Error(fmt::format("cannot export node \"{}\" (dropout, p = {}) in training mode: its random masks "
+                                        "cannot be reproduced in ONNX; call Graph::set_training(false) first",
+                                        c.node().name(), p));
+              }
+              c.emit_output("Dropout", {c.input(0), c.scalar("ratio", p)},
+                            {{"seed", c.attrs().get_int("dropout", "seed", 0)}});
+            }}},
+      // LayerNormalization (opset 17) over the last axis; its epsilon is a
+      // float attribute (import reads it back as the shortest decimal).
+      {"layer_norm",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("LayerNormalization", {c.input(0), c.input(1), c.input(2)},
+                            {{"axis", std::int64_t{-1}}, {"epsilon", float(c.attrs().get_double("layer_norm", "eps", 1e-5))}});
+            }}},
+      // Evaluation mode: ONNX's BatchNormalization (inference form, the
+      // running statistics as inputs 3 and 4). Training mode: the batch
+      // statistics as a composite (the running-statistics update is state,
+      // not an output, and is not exported); import rebuilds batch_norm
+      // with the default momentum and eps, so only those export.
+      {"batch_norm",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              const double momentum = c.attrs().get_double("batch_norm", "momentum", 0.1);
+              const double eps = c.attrs().get_double("batch_norm", "eps", 1e-5);
+              if (!c.graph().training()) {
+                c.emit_output("BatchNormalization", {c.input(0), c.input(1), c.input(2), c.input(3), c.input(4)},
+                              {{"epsilon", float(eps)}, {"momentum", float(1.0 - momentum)}});
+                return;
+              }
+              throw Error(fmt::format("cannot export node \"{}\" (batch_norm) in training mode: call "
+                                      "Graph::set_training(false) first, as for inference", c.node().name()));
+            }}},
       // (end of normalization)
   };
   return rules;

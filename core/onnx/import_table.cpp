@@ -17,6 +17,19 @@
 namespace dagrad::onnx_mapping {
 namespace {
 
+// ONNX stores epsilon and momentum as float attributes: read back as the
+// shortest decimal that gives the same float (1e-05 for the float nearest
+// 1e-5), which is what a user wrote in the first place.
+double decimal_of(float value) { return std::stod(fmt::format("{}", value)); }
+
+// Inference-form BatchNormalization and Dropout make the imported graph an
+// inference graph: dagrad's batch_norm and dropout compute those forms in
+// evaluation mode (Graph::set_training(false)).
+void expect_inference_form(ImportContext& c) {
+  if (c.int_attribute("training_mode", 0) != 0) c.fail("has training_mode=1; dagrad imports inference models only");
+  c.graph().set_training(false);
+}
+
 ImportRule same_op(std::string_view dagrad_op, int arity) {
   return [dagrad_op, arity](ImportContext& c) {
     c.expect_inputs(arity, arity);
@@ -394,6 +407,32 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
       // ---- recurrent (issue 11 op family) ----
       // (end of recurrent)
       // ---- normalization (issue 11 op family) ----
+      {"Dropout",
+       [](ImportContext& c) {
+         c.expect_inputs(1, 2);  // a training_mode input (the third) is not imported
+         const std::optional<double> ratio = c.input_count() > 1 ? c.constant_scalar(1) : std::optional<double>(0.5);
+         if (!ratio) c.fail("has a computed ratio; dagrad's dropout takes a constant p");
+         expect_inference_form(c);
+         return dropout(c.input(0), *ratio, c.int_attribute("seed", 0), c.output_name());
+       }},
+      {"LayerNormalization",
+       [](ImportContext& c) {
+         c.expect_inputs(3, 3);
+         const std::int64_t axis = c.int_attribute("axis", -1);
+         const int rank = c.input(0).shape().rank();
+         if (axis != -1 && axis != rank - 1) c.fail(fmt::format("normalizes from axis {}; dagrad's layer_norm normalizes the last axis", axis));
+         return layer_norm(c.input(0), c.input(1), c.input(2), decimal_of(c.float_attribute("epsilon", 1e-5f)),
+                           c.output_name());
+       }},
+      {"BatchNormalization",
+       [](ImportContext& c) {
+         c.expect_inputs(5, 5);
+         expect_inference_form(c);
+         // ONNX's momentum weighs the old running value: PyTorch's (and dagrad's) is 1 minus it.
+         const double momentum = std::stod(fmt::format("{:.7g}", 1.0 - decimal_of(c.float_attribute("momentum", 0.9f))));
+         return batch_norm(c.input(0), c.input(1), c.input(2), c.input(3), c.input(4), momentum,
+                           decimal_of(c.float_attribute("epsilon", 1e-5f)), c.output_name());
+       }},
       // (end of normalization)
       // No dagrad node: the output is another name for the input.
       {"Identity",

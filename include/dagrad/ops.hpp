@@ -204,6 +204,25 @@ Expr lstm(Expr x, Expr h0, Expr c0, Expr weight_ih, Expr weight_hh, Expr bias_ih
 Expr gru(Expr x, Expr h0, Expr weight_ih, Expr weight_hh, Expr bias_ih, Expr bias_hh, std::string name = {});
 // (end of recurrent)
 // ---- normalization (issue 11) ----
+// Inverted dropout, PyTorch's F.dropout: in training mode (Graph::set_training)
+// each element is zeroed with probability p and the others scaled by
+// 1 / (1 - p); in evaluation mode the identity. The node's own generator,
+// seeded with `seed`, draws a new mask at each training-mode forward run, so
+// a seed and a run count fix every mask (ops/dropout.cpp; the "redraw"
+// attribute false keeps the first mask). p in [0, 1].
+Expr dropout(Expr x, double p = 0.5, std::int64_t seed = 0, std::string name = {});
+// PyTorch's F.layer_norm over the last axis (normalized_shape = x's last
+// dimension D): (x - mean) / sqrt(var + eps) * weight + bias, the variance
+// biased; weight and bias (D,).
+Expr layer_norm(Expr x, Expr weight, Expr bias, double eps = 1e-5, std::string name = {});
+// PyTorch's F.batch_norm for x (N, C) or (N, C, H, W), per channel (axis 1);
+// weight, bias, running_mean and running_var (C,). Training mode normalizes
+// with the batch's statistics and updates running_mean and running_var in
+// place (running = (1 - momentum) running + momentum batch; the variance
+// unbiased): they must be leaves (inputs, as BatchNorm makes them), which
+// get no gradient. Evaluation mode normalizes with the running statistics.
+Expr batch_norm(Expr x, Expr weight, Expr bias, Expr running_mean, Expr running_var, double momentum = 0.1,
+                double eps = 1e-5, std::string name = {});
 // (end of normalization)
 
 // C++ operators build the same nodes; a double becomes a rank-0 constant.

@@ -385,6 +385,33 @@ std::vector<OpCase> op_cases() {
        }},
       // (end of recurrent)
       // ---- normalization (issue 11 op family) ----
+      // Inference models (evaluation mode), which import back as such.
+      {"dropout_evaluation", "dropout",
+       [](Graph& g) {
+         g.set_training(false);
+         return std::vector<Expr>{dropout(g.input("x", values(Shape{3, 4}, 14)), 0.3, 5, "y")};
+       }},
+      {"layer_norm", "layer_norm",
+       [](Graph& g) {
+         Expr x = g.input("x", values(Shape{2, 3, 5}, 15, -3.0, 3.0));
+         return std::vector<Expr>{layer_norm(x, g.parameter("w", values(Shape{5}, 16)), g.parameter("b", values(Shape{5}, 17)), 1e-5, "y")};
+       }},
+      {"batch_norm_evaluation", "batch_norm",
+       [](Graph& g) {
+         g.set_training(false);
+         Expr x = g.input("x", values(Shape{2, 3, 2, 2}, 18));
+         Expr w = g.parameter("w", values(Shape{3}, 19)), b = g.parameter("b", values(Shape{3}, 20));
+         Expr mean = g.input("running_mean", values(Shape{3}, 21)), var = g.input("running_var", values(Shape{3}, 22, 0.5, 2.0));
+         return std::vector<Expr>{batch_norm(x, w, b, mean, var, 0.1, 1e-5, "y")};
+       }},
+      {"batch_norm_rank2_evaluation", "batch_norm",
+       [](Graph& g) {
+         g.set_training(false);
+         Expr x = g.input("x", values(Shape{4, 3}, 23));
+         Expr w = g.parameter("w", values(Shape{3}, 24)), b = g.parameter("b", values(Shape{3}, 25));
+         Expr mean = g.input("running_mean", values(Shape{3}, 26)), var = g.input("running_var", values(Shape{3}, 27, 0.5, 2.0));
+         return std::vector<Expr>{batch_norm(x, w, b, mean, var, 0.2, 1e-5, "y")};
+       }},
       // (end of normalization)
   };
 }
