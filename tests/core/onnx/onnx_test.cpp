@@ -469,28 +469,27 @@ TEST_F(OnnxTest, Float32ExportPassesCheckerAndAgreesToFloat32Precision) {
   EXPECT_EQ(model.graph().input(0).type().tensor_type().elem_type(), onnx::TensorProto::FLOAT);
 }
 
-// The MLP `dagrad train --save` writes, rebuilt from its parameter file the
-// way a user serving it would: standardize, the MLP, probabilities.
+// The MLP `dagrad train --save` writes, rebuilt from its model file the way
+// a user serving it would: standardize, the MLP, probabilities.
 TEST_F(OnnxTest, TrainedMlpExportsWithSymbolicBatch) {
-  const std::string parameters = path("mlp.json");
+  const std::string model_file = path("mlp.json");
   auto trained = testing_support::run_command(
-      fmt::format("{} train --data planar --hidden 5 --activation tanh --epochs 3 --save '{}'", DAGRAD_CLI, parameters),
+      fmt::format("{} train --data planar --hidden 5 --activation tanh --epochs 3 --save '{}'", DAGRAD_CLI, model_file),
       dir_);
   ASSERT_EQ(trained.status, 0) << trained.err;
-  TensorFile file = load_tensor_file(parameters);
-  std::vector<std::int64_t> sizes;
-  for (const auto& size : std::views::split(std::string_view(file.info.at("sizes")), ',')) {
-    sizes.push_back(std::stoll(std::string(size.begin(), size.end())));
-  }
-  ASSERT_EQ(sizes, (std::vector<std::int64_t>{2, 5, 1}));
+  Model saved = load_model(model_file);
+  ASSERT_TRUE(saved.metadata.standardizer);
+  const std::vector<std::int64_t> sizes{2, 5, 1};
+  ASSERT_EQ(saved.graph->find("layer1/W").shape(), (Shape{2, 5}));
+  ASSERT_EQ(saved.graph->find("layer2/W").shape(), (Shape{5, 1}));
 
   Graph graph;
   Rng rng(0);
   Expr x = graph.input("x", Tensor(Shape{1, sizes.front()}));
-  Expr standardized = div(sub(x, graph.constant(file.tensors.at("input/mean"), "input/mean"), "centered"),
-                          graph.constant(file.tensors.at("input/scale"), "input/scale"), "standardized");
-  MLP model(graph, sizes, parse_activation(file.info.at("activation")), rng);
-  set_parameters(file, model.parameters(), parameters);
+  Expr standardized = div(sub(x, graph.constant(saved.metadata.standardizer->mean, "input/mean"), "centered"),
+                          graph.constant(saved.metadata.standardizer->scale, "input/scale"), "standardized");
+  MLP model(graph, sizes, Activation::tanh, rng);
+  for (Expr parameter : model.parameters()) graph.set_value(parameter, saved.graph->find(parameter.name()).value());
   Expr logits = model(standardized);
   Expr probability = sigmoid(logits, "probability");
 
