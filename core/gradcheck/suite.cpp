@@ -58,6 +58,11 @@ class MutantOp final : public Op {
   double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
     return inner_->kink_offset(inputs, element);
   }
+  // The kernel backward is the one mutated; the symbolic one is the real op's.
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> inputs, const Expr& output,
+                                      const Expr& output_grad, std::span<const bool> needed) const override {
+    return inner_->symbolic_backward(graph, inputs, output, output_grad, needed);
+  }
 
   // Values go through get/set, so a mutant works at any dtype (it is
   // slow, and only the checker runs it).
