@@ -17,6 +17,19 @@
 namespace dagrad::onnx_mapping {
 namespace {
 
+// ONNX stores epsilon and momentum as float attributes: read back as the
+// shortest decimal that gives the same float (1e-05 for the float nearest
+// 1e-5), which is what a user wrote in the first place.
+double decimal_of(float value) { return std::stod(fmt::format("{}", value)); }
+
+// Inference-form BatchNormalization and Dropout make the imported graph an
+// inference graph: dagrad's batch_norm and dropout compute those forms in
+// evaluation mode (Graph::set_training(false)).
+void expect_inference_form(ImportContext& c) {
+  if (c.int_attribute("training_mode", 0) != 0) c.fail("has training_mode=1; dagrad imports inference models only");
+  c.graph().set_training(false);
+}
+
 ImportRule same_op(std::string_view dagrad_op, int arity) {
   return [dagrad_op, arity](ImportContext& c) {
     c.expect_inputs(arity, arity);
@@ -285,6 +298,51 @@ Expr import_squeeze(ImportContext& c) {
   }
   return x;
 }
+// ---- conv (issue 11 op family) ----
+// A 2-d window's pair attribute (strides, dilations), [1, 1] when absent.
+std::vector<std::int64_t> window_pair(ImportContext& c, std::string_view name) {
+  const std::vector<std::int64_t> values = c.ints_attribute(name).value_or(std::vector<std::int64_t>{1, 1});
+  if (values.size() != 2) c.fail(fmt::format("has {} [{}]; dagrad's windows are 2-d", name, fmt::join(values, ", ")));
+  return values;
+}
+
+// Symmetric explicit padding only: pads [top, left, bottom, right] with
+// top = bottom and left = right, and no auto_pad.
+Attrs window_attrs_of(ImportContext& c) {
+  if (const auto* auto_pad = c.attribute("auto_pad"); auto_pad && auto_pad->s() != "NOTSET") {
+    c.fail(fmt::format("has auto_pad {}; dagrad imports explicit pads only", auto_pad->s()));
+  }
+  const std::vector<std::int64_t> pads = c.ints_attribute("pads").value_or(std::vector<std::int64_t>{0, 0, 0, 0});
+  if (pads.size() != 4 || pads[0] != pads[2] || pads[1] != pads[3]) {
+    c.fail(fmt::format("has pads [{}]; dagrad pads both sides of a 2-d image alike", fmt::join(pads, ", ")));
+  }
+  return {{"stride", window_pair(c, "strides")}, {"padding", std::vector<std::int64_t>{pads[0], pads[1]}}};
+}
+
+Expr import_conv(ImportContext& c) {
+  c.expect_inputs(2, 3);
+  Attrs attrs = window_attrs_of(c);
+  attrs.set("dilation", window_pair(c, "dilations"));
+  attrs.set("groups", c.int_attribute("group", 1));
+  std::vector<Expr> inputs{c.input(0), c.input(1)};
+  if (c.input_count() == 3 && !c.node().input(2).empty()) inputs.push_back(c.input(2));
+  return c.graph().apply("conv2d", inputs, attrs, c.output_name());
+}
+
+Expr import_pool(ImportContext& c, std::string_view dagrad_op) {
+  c.expect_inputs(1, 1);
+  if (c.node().output_size() > 1) c.fail("has an Indices output, which dagrad's max_pool2d does not give");
+  if (c.int_attribute("ceil_mode", 0) != 0) c.fail("has ceil_mode=1; dagrad's pools round the output size down");
+  if (window_pair(c, "dilations") != std::vector<std::int64_t>{1, 1}) c.fail("has dilations; dagrad's pools have none");
+  Attrs attrs = window_attrs_of(c);
+  const std::vector<std::int64_t> padding = attrs.get_ints(dagrad_op, "padding");
+  if (dagrad_op == "avg_pool2d" && c.int_attribute("count_include_pad", 0) == 0 && padding != std::vector<std::int64_t>{0, 0}) {
+    c.fail("has count_include_pad=0 with padding; dagrad's avg_pool2d counts the padding in the mean, as PyTorch");
+  }
+  attrs.set("kernel", c.ints_attribute("kernel_shape").value_or(std::vector<std::int64_t>{}));
+  return c.graph().apply(dagrad_op, {c.input(0)}, attrs, c.output_name());
+}
+// (end of conv)
 
 }  // namespace
 
@@ -313,8 +371,24 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
       {"Softmax", last_axis("softmax")},
       {"LogSoftmax", last_axis("log_softmax")},
       // ---- elementwise (issue 11 op family) ----
+      {"Abs", same_op("abs", 1)},
+      // Max and Min of exactly two inputs (they take any number in ONNX).
+      {"Max", same_op("maximum", 2)},
+      {"Min", same_op("minimum", 2)},
+      // Clip with both bounds constant (as PyTorch exports clamp); a missing
+      // bound has no dagrad clip.
+      {"Clip",
+       [](ImportContext& c) {
+         c.expect_inputs(3, 3);
+         const std::optional<double> low = c.constant_scalar(1), high = c.constant_scalar(2);
+         if (!low || !high) c.fail("has a missing or computed bound; dagrad imports Clip with constant min and max");
+         return clip(c.input(0), *low, *high, c.output_name());
+       }},
       // (end of elementwise)
       // ---- reductions (issue 11 op family) ----
+      {"ReduceMax", reduction("max")},
+      {"ReduceMin", reduction("min")},
+      {"ReduceLogSumExp", reduction("logsumexp")},
       // (end of reductions)
       // ---- structure (issue 11 op family) ----
       {"Concat", import_concat},
@@ -325,10 +399,40 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
       {"Squeeze", import_squeeze},
       // (end of structure)
       // ---- conv (issue 11 op family) ----
+      {"Conv", import_conv},
+      {"MaxPool", [](ImportContext& c) { return import_pool(c, "max_pool2d"); }},
+      {"AveragePool", [](ImportContext& c) { return import_pool(c, "avg_pool2d"); }},
+      {"GlobalAveragePool", same_op("global_avg_pool", 1)},
       // (end of conv)
       // ---- recurrent (issue 11 op family) ----
       // (end of recurrent)
       // ---- normalization (issue 11 op family) ----
+      {"Dropout",
+       [](ImportContext& c) {
+         c.expect_inputs(1, 2);  // a training_mode input (the third) is not imported
+         const std::optional<double> ratio = c.input_count() > 1 ? c.constant_scalar(1) : std::optional<double>(0.5);
+         if (!ratio) c.fail("has a computed ratio; dagrad's dropout takes a constant p");
+         expect_inference_form(c);
+         return dropout(c.input(0), *ratio, c.int_attribute("seed", 0), c.output_name());
+       }},
+      {"LayerNormalization",
+       [](ImportContext& c) {
+         c.expect_inputs(3, 3);
+         const std::int64_t axis = c.int_attribute("axis", -1);
+         const int rank = c.input(0).shape().rank();
+         if (axis != -1 && axis != rank - 1) c.fail(fmt::format("normalizes from axis {}; dagrad's layer_norm normalizes the last axis", axis));
+         return layer_norm(c.input(0), c.input(1), c.input(2), decimal_of(c.float_attribute("epsilon", 1e-5f)),
+                           c.output_name());
+       }},
+      {"BatchNormalization",
+       [](ImportContext& c) {
+         c.expect_inputs(5, 5);
+         expect_inference_form(c);
+         // ONNX's momentum weighs the old running value: PyTorch's (and dagrad's) is 1 minus it.
+         const double momentum = std::stod(fmt::format("{:.7g}", 1.0 - decimal_of(c.float_attribute("momentum", 0.9f))));
+         return batch_norm(c.input(0), c.input(1), c.input(2), c.input(3), c.input(4), momentum,
+                           decimal_of(c.float_attribute("epsilon", 1e-5f)), c.output_name());
+       }},
       // (end of normalization)
       // No dagrad node: the output is another name for the input.
       {"Identity",

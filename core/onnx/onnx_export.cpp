@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <set>
+#include <variant>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -220,10 +221,10 @@ onnx::ModelProto build_model(const Graph& graph, std::span<const Expr> outputs, 
     rule->second.emit(context);
     if (rule->second.composite) {
       nlohmann::json marker{{"op", node.op_name()}, {"inputs", input_names}, {"nodes", context.onnx_node_names()}};
-      // The op's attributes (an index_select's axis), so import rebuilds the same op.
+      // The op's attributes (pow's exponent, ...), for import to rebuild it.
       const Attrs attrs = node.op()->attrs();
       if (!attrs.empty()) {
-        nlohmann::json& saved = marker["attrs"];
+        nlohmann::json& saved = marker["attrs"] = nlohmann::json::object();
         for (const auto& [key, value] : attrs.values()) std::visit([&](const auto& v) { saved[key] = v; }, value);
       }
       onnx::StringStringEntryProto& entry = *model.add_metadata_props();

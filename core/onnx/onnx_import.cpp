@@ -151,17 +151,23 @@ struct Composite {
   Attrs attrs;
 };
 
-// A composite marker's "attrs": JSON booleans, integers, numbers, strings
-// and lists of integers, as Attrs holds them.
-Attrs composite_attrs(const nlohmann::json& marker) {
+// A composite marker's "attrs" object (as export writes it from Op::attrs()).
+Attrs read_composite_attrs(const nlohmann::json& marker) {
   Attrs attrs;
-  if (!marker.contains("attrs")) return attrs;
-  for (const auto& [key, value] : marker.at("attrs").items()) {
-    if (value.is_boolean()) attrs.set(key, value.get<bool>());
-    else if (value.is_number_integer()) attrs.set(key, value.get<std::int64_t>());
-    else if (value.is_number()) attrs.set(key, value.get<double>());
-    else if (value.is_string()) attrs.set(key, value.get<std::string>());
-    else attrs.set(key, value.get<std::vector<std::int64_t>>());
+  const auto saved = marker.find("attrs");
+  if (saved == marker.end()) return attrs;
+  for (const auto& [key, value] : saved->items()) {
+    if (value.is_boolean()) {
+      attrs.set(key, value.get<bool>());
+    } else if (value.is_number_integer()) {
+      attrs.set(key, value.get<std::int64_t>());
+    } else if (value.is_number_float()) {
+      attrs.set(key, value.get<double>());
+    } else if (value.is_string()) {
+      attrs.set(key, value.get<std::string>());
+    } else {
+      attrs.set(key, value.get<std::vector<std::int64_t>>());
+    }
   }
   return attrs;
 }
@@ -256,13 +262,13 @@ class Importer final : public ImportContext {
       try {
         const nlohmann::json marker = nlohmann::json::parse(entry.value());
         composites_[name] = {marker.at("op").get<std::string>(), marker.at("inputs").get<std::vector<std::string>>(),
-                             composite_attrs(marker)};
+                             read_composite_attrs(marker)};
         for (const std::string& node_name : marker.at("nodes").get<std::vector<std::string>>()) {
           composite_nodes_.insert(node_name);
         }
       } catch (const nlohmann::json::exception&) {
         throw MappingError(fmt::format("the metadata entry \"{}\" is not a dagrad composite marker "
-                                       "({{\"op\": name, \"inputs\": [names], \"nodes\": [names], \"attrs\": {{...}}}})",
+                                       "({{\"op\": name, \"inputs\": [names], \"nodes\": [names]}})",
                                        entry.key()));
       }
     }
