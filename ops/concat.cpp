@@ -49,7 +49,7 @@ class Concat final : public TypedOp<Concat> {
     split_rows<T>(inputs, dy, outer(inputs[0].shape()), grads);
   }
 
-  // Two to four inputs along each axis (negative too), an empty input, one input.
+  // Two to four inputs along each axis (negative too), equal shapes, an empty input, one input.
   static std::vector<OpExample> examples(Rng& rng) {
     auto join = [&](std::vector<Shape> shapes, std::int64_t axis) {
       OpExample example{{}, {{"axis", axis}}, {}};
@@ -59,7 +59,7 @@ class Concat final : public TypedOp<Concat> {
     return {join({{2, 3}, {4, 3}}, 0),           join({{2, 3}, {2, 1}, {2, 2}}, 1),
             join({{2, 3}, {2, 2}}, -1),          join({{2, 1, 3}, {2, 2, 3}, {2, 1, 3}, {2, 3, 3}}, 1),
             join({{3}, {0}, {2}}, 0),            join({{2, 3, 1}}, 2),
-            join({{1, 2, 2}, {3, 2, 2}}, -3)};
+            join({{1, 2, 2}, {3, 2, 2}}, -3), join({{2, 2}, {2, 2}}, 0)};
   }
 
  private:

@@ -4,6 +4,9 @@
 // stored in structure_numpy.inc. Values are small multiples of 0.5, so both
 // dtypes must match exactly.
 #include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
