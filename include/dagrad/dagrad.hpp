@@ -1,6 +1,7 @@
 // Everything a model-building program needs, in one include.
 #pragma once
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/data.hpp"
 #include "dagrad/error.hpp"
 #include "dagrad/graph.hpp"
