@@ -11,15 +11,18 @@
 // on several inputs (a training batch, a test set) and they share weights.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dagrad/graph.hpp"
 #include "dagrad/init.hpp"
+#include "dagrad/ops.hpp"
 
 namespace dagrad {
 
@@ -94,8 +97,127 @@ class MLP {
 
 // Sections for the layers of issue 11, one per family.
 // ---- conv layers (issue 11) ----
+// y = conv2d(x, W, b) on NCHW images, as PyTorch's nn.Conv2d: W (out,
+// in/groups, kh, kw) and b (out,), both drawn from U(-1/sqrt(fan_in),
+// 1/sqrt(fan_in)) with fan_in = in/groups kh kw (PyTorch's default:
+// kaiming_uniform with a = sqrt(5) for W, and that bound for b). Parameters
+// "<name>/W" and "<name>/b", of `dtype`.
+class Conv2d {
+ public:
+  Conv2d(Graph& graph, std::int64_t in_channels, std::int64_t out_channels, std::array<std::int64_t, 2> kernel,
+         Rng& rng, std::string name = "conv", Conv2dOptions options = {}, bool bias = true,
+         DType dtype = DType::float64);
+
+  Expr operator()(Expr x) const;
+
+  Expr weight() const { return weight_; }
+  std::optional<Expr> bias() const { return bias_; }
+  std::vector<Expr> parameters() const;
+  const std::string& name() const { return name_; }
+  const Conv2dOptions& options() const { return options_; }
+
+ private:
+  Graph* graph_;
+  std::string name_;
+  std::string local_name_;
+  Conv2dOptions options_;
+  Expr weight_;
+  std::optional<Expr> bias_;
+};
+
+// max_pool2d as a layer (no parameters): stride {0, 0} means the kernel.
+class MaxPool2d {
+ public:
+  explicit MaxPool2d(std::array<std::int64_t, 2> kernel, std::array<std::int64_t, 2> stride = {0, 0},
+                     std::array<std::int64_t, 2> padding = {0, 0});
+  Expr operator()(Expr x) const;
+
+ private:
+  std::array<std::int64_t, 2> kernel_, stride_, padding_;
+};
+
+// (N, d1, d2, ...) -> (N, d1 d2 ...), as torch.flatten(x, 1): a reshape
+// that keeps the batch axis free (-1), so the same graph takes any batch.
+Expr flatten(Expr x, std::string name = {});
 // (end of conv layers)
 // ---- recurrent layers (issue 11) ----
+// Rows of a (vocab, dim) table, parameter "<name>/weight" drawn N(0, 1) as
+// PyTorch's nn.Embedding; called on indices of any shape (whole numbers
+// stored as floats), it gives the indices' shape plus (dim,).
+class Embedding {
+ public:
+  Embedding(Graph& graph, std::int64_t vocab, std::int64_t dim, Rng& rng, std::string name = "embedding",
+            DType dtype = DType::float64);
+  Expr operator()(Expr indices) const;
+  Expr weight() const { return weight_; }
+  std::vector<Expr> parameters() const { return {weight_}; }
+
+ private:
+  Graph* graph_;
+  std::string local_name_;
+  Expr weight_;
+};
+
+// One recurrent layer over x (seq, batch, in), the fused lstm or gru op,
+// with PyTorch's parameters "<name>/weight_ih" (gates*hidden, in),
+// "weight_hh" (gates*hidden, hidden), "bias_ih", "bias_hh" (gates*hidden),
+// all drawn U(-1/sqrt(hidden), 1/sqrt(hidden)) as nn.LSTM and nn.GRU do, in
+// that order, so weights copy to and from PyTorch as they are. Returns every
+// hidden state, (seq, batch, hidden); without initial states they are zero
+// (PyTorch's default).
+class LSTM {
+ public:
+  LSTM(Graph& graph, std::int64_t input_size, std::int64_t hidden_size, Rng& rng, std::string name = "lstm",
+       DType dtype = DType::float64);
+  Expr operator()(Expr x) const;
+  Expr operator()(Expr x, Expr h0, Expr c0) const;
+  // weight_ih, weight_hh, bias_ih, bias_hh.
+  std::vector<Expr> parameters() const { return parameters_; }
+  std::int64_t hidden_size() const { return hidden_size_; }
+
+ private:
+  Graph* graph_;
+  std::string local_name_;
+  std::int64_t hidden_size_;
+  DType dtype_;
+  std::vector<Expr> parameters_;
+};
+
+class GRU {
+ public:
+  GRU(Graph& graph, std::int64_t input_size, std::int64_t hidden_size, Rng& rng, std::string name = "gru",
+      DType dtype = DType::float64);
+  Expr operator()(Expr x) const;
+  Expr operator()(Expr x, Expr h0) const;
+  // weight_ih, weight_hh, bias_ih, bias_hh.
+  std::vector<Expr> parameters() const { return parameters_; }
+  std::int64_t hidden_size() const { return hidden_size_; }
+
+ private:
+  Graph* graph_;
+  std::string local_name_;
+  std::int64_t hidden_size_;
+  DType dtype_;
+  std::vector<Expr> parameters_;
+};
+
+// One step of an Elman RNN built from plain ops, PyTorch's nn.RNNCell:
+// h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) for x (batch, in), h (batch,
+// hidden); parameters as PyTorch's, drawn U(-1/sqrt(hidden), 1/sqrt(hidden)).
+// Unroll it by calling it once per time step.
+class RNNCell {
+ public:
+  RNNCell(Graph& graph, std::int64_t input_size, std::int64_t hidden_size, Rng& rng, std::string name = "rnn_cell",
+          DType dtype = DType::float64);
+  Expr operator()(Expr x, Expr h) const;
+  // weight_ih, weight_hh, bias_ih, bias_hh.
+  std::vector<Expr> parameters() const { return parameters_; }
+
+ private:
+  Graph* graph_;
+  std::string local_name_;
+  std::vector<Expr> parameters_;
+};
 // (end of recurrent layers)
 // ---- normalization layers (issue 11) ----
 // Layers whose behaviour depends on Graph::set_training (training by
