@@ -57,6 +57,10 @@ Shape AxisReduction::result_shape(const Shape& input) const {
   return Shape(std::span<const std::int64_t>(dims.data(), dims.size()));
 }
 
+Shape AxisReduction::kept_shape(const Shape& input) const {
+  return AxisReduction(axis_, true).result_shape(input);
+}
+
 AxisReduction::Split AxisReduction::split(const Shape& input) const {
   Split s;
   if (!axis_) {

@@ -30,6 +30,10 @@ class AxisReduction {
 
   // Throws ShapeError "axis 2 is out of range for shape (3, 4)".
   Shape result_shape(const Shape& input) const;
+  // The result shape with the reduced axes kept as size 1 (whatever
+  // keepdims says): what the symbolic backward reshapes dy to before
+  // broadcasting it back over the input.
+  Shape kept_shape(const Shape& input) const;
   // Elements summed into each output element (the divisor of a mean).
   std::int64_t count(const Shape& input) const;
 
