@@ -17,12 +17,8 @@ class LstmStep : public bench::ModelStep {
     Expr labels = graph.input("labels", random_labels(batch, classes, rng, dtype));
     LSTM lstm(graph, in, hidden, rng, "lstm", dtype);
     Expr states = lstm(x);  // (seq, batch, hidden)
-    // The last hidden state, states[seq - 1] (PyTorch's select(0, 31)): a
-    // one-hot row times the steps as rows, until a slice op exists.
-    Tensor last_step(Shape{1, seq});
-    last_step.set(seq - 1, 1.0);
-    Expr last = reshape(matmul(graph.constant(last_step.to(dtype), "last_step"), reshape(states, {seq, batch * hidden})),
-                        {batch, hidden});
+    // The last hidden state, states[seq - 1] (PyTorch's select(0, 31)).
+    Expr last = squeeze(slice(states, {seq - 1}, {seq}), 0);
     Linear dense(graph, hidden, classes, rng, "dense", init::Method::xavier_uniform, dtype);
     finish(softmax_cross_entropy(dense(last), labels));
   }
