@@ -1,4 +1,5 @@
 // y = a + b (NumPy broadcasting); da = dy summed to a's shape, db = dy summed to b's shape
+#include "dagrad/autodiff.hpp"
 #include "dagrad/broadcast.hpp"
 #include "dagrad/ops.hpp"
 
@@ -18,6 +19,10 @@ class Add final : public BroadcastOp<Add> {
     for (GradientSlot& slot : grads) {
       if (slot.needed) sum_to_shape(dy, slot);
     }
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    return {needed[0] ? sum_to_shape(dy, x[0].shape()) : Expr(), needed[1] ? sum_to_shape(dy, x[1].shape()) : Expr()};
   }
 };
 }  // namespace

@@ -6,6 +6,7 @@
 // take a gradient, as in PyTorch (soft targets may be computed).
 #include <cmath>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -47,6 +48,11 @@ class BceWithLogits final : public TypedOp<BceWithLogits> {
     // 1 / (1 + e^-z) is exact at both ends (see ops/sigmoid.cpp).
     if (grads[0].needed) write_gradient(grads[0], scale * (T(1) / (T(1) + (-z).exp()) - t));
     if (grads[1].needed) write_gradient(grads[1], -scale * z);
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    const Expr scale = dy * (1.0 / double(x[0].shape().elements()));
+    return {needed[0] ? scale * (sigmoid(x[0]) - x[1]) : Expr(), needed[1] ? -(scale * x[0]) : Expr()};
   }
 
   // Normal logits with targets in [0, 1], at the standard shapes.

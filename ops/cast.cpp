@@ -3,6 +3,7 @@
 // Ops refuse to mix dtypes; cast is the explicit conversion, and it is
 // differentiable, so a float32 model can feed a float64 loss and back.
 // Attribute {"dtype": "float32" | "float64"}.
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -32,6 +33,10 @@ class Cast final : public Op {
         write_gradient(slot, flat<From>(dy).template cast<To>());
       });
     });
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {cast(dy, x[0].dtype())};
   }
 
   // Normal inputs cast to float64 (gradient checks run in float64).

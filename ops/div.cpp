@@ -2,6 +2,7 @@
 //
 // db uses the saved output (a / b^2 = y / b). Division by zero gives inf or
 // NaN as in NumPy and PyTorch; it is not an error.
+#include "dagrad/autodiff.hpp"
 #include "dagrad/broadcast.hpp"
 #include "dagrad/ops.hpp"
 
@@ -28,6 +29,11 @@ class Div final : public BroadcastOp<Div> {
       flat<T>(scratch_.view()) = flat<T>(dy) * flat<T>(y);
       write_broadcast_gradient<T>(scratch_, b, grads[1], scratch_, [](const auto& g, const auto& d) { return -g / d; });
     }
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr& y, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    return {needed[0] ? sum_to_shape(dy / x[1], x[0].shape()) : Expr(),
+            needed[1] ? sum_to_shape(-(dy * y) / x[1], x[1].shape()) : Expr()};
   }
 
   // Divisors kept away from zero: |b| in [0.5, 2) with a random sign.

@@ -1,4 +1,5 @@
 // y = e^x; dx = dy * y  (from the saved output)
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -16,6 +17,10 @@ class Exp final : public UnaryOp<Exp> {
   void backward_as(std::span<const TensorView>, const TensorView& y, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     write_gradient(grads[0], flat<T>(dy) * flat<T>(y));
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr>, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {dy * y};
   }
 };
 }  // namespace

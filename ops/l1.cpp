@@ -1,4 +1,5 @@
 // L = sum(|y - yhat|); dyhat = dL * sign(yhat - y), dy = dL * sign(y - yhat)  (sign(0) = 0, as PyTorch)
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -41,6 +42,12 @@ class L1 final : public TypedOp<L1> {
     const T scale = dy.data<T>()[0];
     if (grads[0].needed) write_scaled_sign<T>(grads[0], inputs[0], inputs[1], scale);
     if (grads[1].needed) write_scaled_sign<T>(grads[1], inputs[1], inputs[0], scale);
+  }
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    // sign(y - yhat) = -sign(yhat - y): one mul_sign node serves both.
+    Expr toward = graph.apply("mul_sign", {broadcast_to_shape(dy, x[0].shape()), x[0] - x[1]});
+    return {needed[0] ? toward : Expr(), needed[1] ? -toward : Expr()};
   }
   // |y - yhat| has its kink where yhat == y.
   bool has_kinks() const override { return true; }

@@ -1,4 +1,5 @@
 // L = sum((y - yhat)^2); dyhat = 2 dL (yhat - y), dy = 2 dL (y - yhat)
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -23,6 +24,11 @@ class L2 final : public TypedOp<L2> {
     const T scale = T(2) * dy.data<T>()[0];
     if (grads[0].needed) write_gradient(grads[0], scale * (flat<T>(inputs[0]) - flat<T>(inputs[1])));
     if (grads[1].needed) write_gradient(grads[1], scale * (flat<T>(inputs[1]) - flat<T>(inputs[0])));
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    Expr toward = (2.0 * dy) * (x[0] - x[1]);
+    return {needed[0] ? toward : Expr(), needed[1] ? -toward : Expr()};
   }
 
   static std::vector<OpExample> examples(Rng& rng) { return same_shape_examples(rng, 2); }

@@ -2,6 +2,7 @@
 //
 // As NumPy and PyTorch: log 0 = -inf and log of a negative number is NaN,
 // not an error (a model that needs a guard adds a small constant first).
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -19,6 +20,10 @@ class Log final : public UnaryOp<Log> {
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     write_gradient(grads[0], flat<T>(dy) / flat<T>(inputs[0]));
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {dy / x[0]};
   }
 
   // Positive inputs, away from 0 where the slope is steep.

@@ -6,6 +6,7 @@
 // empty last axis gives an empty result.
 #include <cmath>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -32,6 +33,10 @@ class LogSoftmax final : public UnaryOp<LogSoftmax> {
     auto y = as_rows<T>(output);
     auto dy = as_rows<T>(output_grad);
     write_gradient_by_rows<T>(grads[0], [&](Eigen::Index r) { return dy.row(r) - y.row(r).exp() * dy.row(r).sum(); });
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr>, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {dy - exp(y) * row_sums(dy)};
   }
 };
 }  // namespace

@@ -1,4 +1,5 @@
 // Y = A B for A (m, k), B (k, n); dA = dY B^T, dB = A^T dY
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -36,6 +37,10 @@ class Matmul final : public TypedOp<Matmul> {
     auto g = as_matrix<T>(dy);
     if (grads[0].needed) assign_or_add(as_matrix<T>(grads[0].grad).noalias(), g * b.transpose(), grads[0].accumulate);
     if (grads[1].needed) assign_or_add(as_matrix<T>(grads[1].grad).noalias(), a.transpose() * g, grads[1].accumulate);
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    return {needed[0] ? matmul(dy, transpose(x[1])) : Expr(), needed[1] ? matmul(transpose(x[0]), dy) : Expr()};
   }
 
   static std::vector<OpExample> examples(Rng& rng) {

@@ -1,4 +1,5 @@
 // y = a * b elementwise (NumPy broadcasting); da = dy * b summed to a's shape, db = dy * a summed to b's shape
+#include "dagrad/autodiff.hpp"
 #include "dagrad/broadcast.hpp"
 #include "dagrad/ops.hpp"
 
@@ -19,6 +20,11 @@ class Mul final : public BroadcastOp<Mul> {
     for (int i = 0; i < 2; ++i) {
       if (grads[i].needed) write_broadcast_gradient<T>(dy, inputs[1 - i], grads[i], scratch_, product);
     }
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    return {needed[0] ? sum_to_shape(dy * x[1], x[0].shape()) : Expr(),
+            needed[1] ? sum_to_shape(dy * x[0], x[1].shape()) : Expr()};
   }
 
  private:

@@ -1,4 +1,5 @@
 // y = -x; dx = -dy
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -16,6 +17,10 @@ class Neg final : public UnaryOp<Neg> {
   void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     write_gradient(grads[0], -flat<T>(dy));
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr>, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {-dy};
   }
 };
 }  // namespace

@@ -4,6 +4,7 @@
 // finite gradient instead of 0/0.
 #include <cmath>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -39,6 +40,18 @@ class NormalizeRows final : public UnaryOp<NormalizeRows> {
       const T along = clamped ? T(0) : (dy.row(r) * y.row(r)).sum();
       return (dy.row(r) - y.row(r) * along) * T(1.0 / std::max(norms_(r), min_norm));
     });
+  }
+  // The same formula with ops. unclamped = [||x|| > 1e-12] per row picks
+  // 1 / ||x|| or 1 / 1e-12 without dividing by a zero norm; the second
+  // derivative at an all-zero row is NaN (sqrt's slope at 0), as PyTorch's.
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    const Expr norm = sqrt(row_sums(square(x[0])));
+    const Expr ones = graph.constant(Tensor(norm.shape(), 1.0, norm.dtype()));
+    const Expr unclamped = graph.apply("mask_positive", {ones, norm - min_norm});
+    const Expr clamped = 1.0 - unclamped;
+    const Expr inverse_norm = unclamped / (norm + clamped) + clamped * (1.0 / min_norm);
+    return {(dy - y * (row_sums(dy * y) * unclamped)) * inverse_norm};
   }
   // The clamp max(||x||, 1e-12) is a kink of every element of a row at
   // ||row|| = 1e-12; an element's offset from it is its row's norm minus

@@ -1,4 +1,5 @@
 // y = max(x, 0); dx = dy where x > 0, else 0  (at x = 0 the gradient is 0, as PyTorch)
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -34,6 +35,10 @@ class Relu final : public UnaryOp<Relu> {
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     write_gradient(grads[0], flat<T>(dy).binaryExpr(flat<T>(inputs[0]), PassWherePositive<T>{}));
+  }
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {graph.apply("mask_positive", {dy, x[0]})};
   }
   // The kink is at x = 0: an element's offset from it is x itself.
   bool has_kinks() const override { return true; }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -55,6 +56,10 @@ class Reshape final : public TypedOp<Reshape> {
   void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     write_gradient(grads[0], flat<T>(dy));
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {reshape_to(dy, x[0].shape())};
   }
 
   static std::vector<OpExample> examples(Rng& rng) {

@@ -2,6 +2,7 @@
 //
 // The formula needs no special case for large |x|: e^-x overflows to inf for
 // x < -709 and 1 / inf is exactly 0, while for large x e^-x underflows to 0.
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -19,6 +20,10 @@ class Sigmoid final : public UnaryOp<Sigmoid> {
   void backward_as(std::span<const TensorView>, const TensorView& y, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     write_gradient(grads[0], flat<T>(dy) * flat<T>(y) * (T(1) - flat<T>(y)));
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr>, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {dy * y * (1.0 - y)};
   }
 };
 }  // namespace

@@ -3,6 +3,7 @@
 // Subtracting the row maximum keeps e^x from overflowing: softmax([1000, 0])
 // is [1, e^-1000] where the course's naive version gives NaN. An empty last
 // axis gives an empty result.
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -31,6 +32,10 @@ class Softmax final : public UnaryOp<Softmax> {
     auto y = as_rows<T>(output);
     auto dy = as_rows<T>(output_grad);
     write_gradient_by_rows<T>(grads[0], [&](Eigen::Index r) { return y.row(r) * (dy.row(r) - (dy.row(r) * y.row(r)).sum()); });
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr>, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {y * (dy - row_sums(dy * y))};
   }
 };
 }  // namespace

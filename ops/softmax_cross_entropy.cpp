@@ -6,6 +6,7 @@
 // contract's saved state), so backward is one pass.
 #include <cmath>
 
+#include "dagrad/class_labels.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -17,20 +18,7 @@ class SoftmaxCrossEntropy final : public TypedOp<SoftmaxCrossEntropy> {
   std::string_view name() const override { return "softmax_cross_entropy"; }
   int arity() const override { return 2; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
-    const Shape& logits = inputs[0];
-    const Shape& labels = inputs[1];
-    if (logits.rank() != 2) throw ShapeError(fmt::format("logits must be (batch, classes), got shape {}", logits));
-    const bool fits = (labels.rank() == 1 && labels[0] == logits[0]) ||
-                      (labels.rank() == 2 && labels[0] == logits[0] && labels[1] == 1);
-    if (!fits) {
-      throw ShapeError(fmt::format("labels of shape {} do not fit logits of shape {}: expected ({},) or ({}, 1)",
-                                   labels, logits, logits[0], logits[0]));
-    }
-    // The mean over no rows has no value (PyTorch gives NaN); no classes
-    // leave no valid label.
-    if (logits[0] == 0 || logits[1] == 0) {
-      throw ShapeError(fmt::format("logits of shape {} are empty: the loss averages over rows of class scores", logits));
-    }
+    check_label_shape(inputs[0], inputs[1]);
     return Shape{};
   }
   bool differentiable(int input_index) const override { return input_index == 0; }
@@ -44,15 +32,7 @@ class SoftmaxCrossEntropy final : public TypedOp<SoftmaxCrossEntropy> {
     auto p = as_rows<T>(probabilities_.view());
     double total = 0;
     for (Eigen::Index r = 0; r < batch; ++r) {
-      const double label = double(labels[r]);
-      // The negated test also catches NaN.
-      if (!(label >= 0 && label < double(classes) && label == std::floor(label))) {
-        // The graph prefixes the op and node: softmax_cross_entropy "loss": ...
-        throw Error(fmt::format("label {} in row {} is not a class index: logits have {} classes, so labels must "
-                                "be whole numbers 0 to {}",
-                                label, r, classes, classes - 1));
-      }
-      const auto index = Eigen::Index(label);
+      const auto index = Eigen::Index(class_index(double(labels[r]), r, classes));
       labels_[std::size_t(r)] = index;
       const T max = z.row(r).maxCoeff();
       p.row(r) = (z.row(r) - max).exp();
@@ -75,22 +55,13 @@ class SoftmaxCrossEntropy final : public TypedOp<SoftmaxCrossEntropy> {
     for (std::size_t r = 0; r < labels_.size(); ++r) dz(Eigen::Index(r), labels_[r]) -= scale;
   }
 
-  // Logits of a few batch and class sizes, labels drawn from the classes, in
-  // both label layouts.
-  static std::vector<OpExample> examples(Rng& rng) {
-    std::vector<OpExample> cases;
-    std::uniform_int_distribution<std::int64_t> size(2, 6);
-    const std::int64_t shapes[][2] = {{1, 2}, {size(rng), size(rng)}, {size(rng), size(rng)}, {7, 3}};
-    bool column = false;
-    for (const auto& [batch, classes] : shapes) {
-      std::uniform_int_distribution<std::int64_t> label(0, classes - 1);
-      Tensor labels(column ? Shape{batch, 1} : Shape{batch});
-      for (double& v : labels) v = double(label(rng));
-      cases.push_back({{random_normal(Shape{batch, classes}, rng), std::move(labels)}, {}, {}});
-      column = !column;
-    }
-    return cases;
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    const double batch = double(x[0].shape()[0]);
+    return {(dy * (1.0 / batch)) * graph.apply("sub_one_hot", {softmax(x[0]), x[1]}), Expr()};
   }
+
+  static std::vector<OpExample> examples(Rng& rng) { return class_label_examples(rng); }
 
  private:
   Tensor probabilities_;                 // softmax(z), kept from forward; sized once

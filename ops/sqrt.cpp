@@ -2,6 +2,7 @@
 //
 // As NumPy and PyTorch: sqrt of a negative number is NaN and the gradient at
 // 0 is inf, not an error.
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -19,6 +20,10 @@ class Sqrt final : public UnaryOp<Sqrt> {
   void backward_as(std::span<const TensorView>, const TensorView& y, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     write_gradient(grads[0], T(0.5) * flat<T>(dy) / flat<T>(y));
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr>, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {(0.5 * dy) / y};
   }
 
   // Positive inputs, away from 0 where the slope is steep.

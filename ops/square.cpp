@@ -1,4 +1,5 @@
 // y = x^2; dx = 2 x dy
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -16,6 +17,10 @@ class Square final : public UnaryOp<Square> {
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     write_gradient(grads[0], T(2) * flat<T>(inputs[0]) * flat<T>(dy));
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {(2.0 * x[0]) * dy};
   }
 };
 }  // namespace

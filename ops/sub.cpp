@@ -1,4 +1,5 @@
 // y = a - b (NumPy broadcasting); da = dy summed to a's shape, db = -dy summed to b's shape
+#include "dagrad/autodiff.hpp"
 #include "dagrad/broadcast.hpp"
 #include "dagrad/ops.hpp"
 
@@ -17,6 +18,10 @@ class Sub final : public BroadcastOp<Sub> {
                    std::span<GradientSlot> grads) {
     if (grads[0].needed) sum_to_shape(dy, grads[0]);
     if (grads[1].needed) sum_to_shape(dy, grads[1], -1.0);
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    return {needed[0] ? sum_to_shape(dy, x[0].shape()) : Expr(), needed[1] ? sum_to_shape(-dy, x[1].shape()) : Expr()};
   }
 };
 }  // namespace

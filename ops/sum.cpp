@@ -3,6 +3,7 @@
 // Attributes {"axis": k, "keepdims": bool}, as NumPy's sum(x, axis, keepdims);
 // no axis reduces every element (a rank-0 result). The shape rule and
 // kernels are dagrad/reduction.hpp's, shared with the other reduction op.
+#include "dagrad/autodiff.hpp"
 #include "dagrad/ops.hpp"
 #include "dagrad/reduction.hpp"
 
@@ -29,6 +30,10 @@ class Sum final : public TypedOp<Sum> {
   void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     reduction_.spread(dy, grads[0], 1.0);
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {broadcast_to_shape(reshape_to(dy, reduction_.kept_shape(x[0].shape())), x[0].shape())};
   }
 
   static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }

@@ -1,4 +1,5 @@
 // y = tanh(x); dx = dy * (1 - y^2)  (from the saved output)
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -16,6 +17,10 @@ class Tanh final : public UnaryOp<Tanh> {
   void backward_as(std::span<const TensorView>, const TensorView& y, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     write_gradient(grads[0], flat<T>(dy) * (T(1) - flat<T>(y).square()));
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr>, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {dy * (1.0 - square(y))};
   }
 };
 }  // namespace

@@ -4,6 +4,7 @@
 // higher ranks walk the output in order with the input's reversed strides.
 #include <array>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -62,6 +63,10 @@ class Transpose final : public TypedOp<Transpose> {
   void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     reverse_axes<T>(dy, grads[0].grad, grads[0].accumulate);
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr>, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {transpose(dy)};
   }
 
   // The standard shapes, plus rank 1 (a copy) and rank 4.

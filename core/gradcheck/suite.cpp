@@ -53,9 +53,15 @@ class MutantOp final : public Op {
   Attrs attrs() const override { return inner_->attrs(); }
   std::string label() const override { return inner_->label(); }
   bool differentiable(int input_index) const override { return inner_->differentiable(input_index); }
+  void set_training(bool training) override { inner_->set_training(training); }
   bool has_kinks() const override { return inner_->has_kinks(); }
   double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
     return inner_->kink_offset(inputs, element);
+  }
+  // The kernel backward is the one mutated; the symbolic one is the real op's.
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> inputs, const Expr& output,
+                                      const Expr& output_grad, std::span<const bool> needed) const override {
+    return inner_->symbolic_backward(graph, inputs, output, output_grad, needed);
   }
 
   // Values go through get/set, so a mutant works at any dtype (it is

@@ -267,6 +267,44 @@ struct OpMutantReport {
 OpMutantReport mutant_check_op(std::string_view op_name, const GradcheckOptions& options = {});
 std::string to_string(const OpMutantReport& report);  // one line per mutant
 
+// ---- second order: symbolic backwards (dagrad/autodiff.hpp) ----
+
+// One op at one set of input values, its symbolic backward checked twice:
+//  - first order: the gradient graph grad(output, inputs, seed) must give
+//    the kernel backward's numbers (|symbolic - kernel| <= 1e-9 (1 +
+//    |kernel|) per element);
+//  - second order: the gradient of phi = sum_i <g_i, w_i> (g the symbolic
+//    gradients, w fixed random weights), built by differentiating the
+//    gradient graph again, against central differences (Richardson
+//    extrapolated, steps as GradcheckOptions::eps) of the same phi computed
+//    with the kernel backward. Elements whose steps cross a declared kink
+//    are skipped.
+struct SymbolicCheck {
+  std::string op;           // the op's name
+  std::string node;         // the node checked ("" for an op example)
+  std::string description;  // the input shapes
+  double first_order_error = 0;   // max |symbolic - kernel| / (1 + |kernel|)
+  double second_order_error = 0;  // max |analytic - numeric| / (atol + rtol |numeric|), <= 1 passes
+  std::int64_t checked = 0;       // second-order elements compared
+  std::int64_t skipped = 0;       // elements next to a kink
+  // Why it failed: the symbolic backward threw (no symbolic backward), or
+  // which order and input disagree, naming the op and the node.
+  std::string note;
+  bool passed = true;
+};
+
+// Checks `op` (a fresh op object) at one example's values; the seed
+// gradient, weights w and steps come from options (seed, eps).
+SymbolicCheck check_symbolic_op_example(std::unique_ptr<Op> op, const OpExample& example,
+                                        const GradcheckOptions& options = {});
+// A registered op at every example its OpInfo offers.
+std::vector<SymbolicCheck> check_symbolic_op(std::string_view op_name, const GradcheckOptions& options = {});
+// Every op node `output` depends on, at the values of the last forward run
+// (forward runs first if needed): the node whose symbolic backward is wrong
+// is named in its check's note. The op objects are borrowed; the graph's
+// values are left as a fresh forward run would leave them.
+std::vector<SymbolicCheck> check_symbolic_nodes(Graph& graph, Expr output, const GradcheckOptions& options = {});
+
 }  // namespace dagrad
 
 template <>

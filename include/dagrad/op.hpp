@@ -31,6 +31,19 @@
 //    output and slots: a write to an unneeded slot, outside a slot or the
 //    output, or an assigned slot left (partly) unwritten or read before
 //    written, throws ContractError naming the op, the node and the slot.
+//  - Symbolic backward (higher-order gradients, dagrad/autodiff.hpp): next
+//    to its kernel backward an op may write its vector-Jacobian product
+//    with other ops, as new nodes of the same graph. symbolic_backward gets
+//    the op node's inputs, its output and the Expr of dL/doutput, and
+//    returns one Expr per input: dL/dinput_i with input i's shape and dtype
+//    where `needed[i]`, an empty Expr elsewhere (and for inputs that are not
+//    differentiable). It adds nodes only (never changes existing ones) and
+//    must compute what backward() computes: the gradient checker compares
+//    the two at the op's examples. Broadcast gradients are summed back with
+//    sum_to_shape(Expr, Shape) of dagrad/autodiff.hpp. The default throws
+//    Error "op "X" has no symbolic backward", so grad(..., create_graph)
+//    through such an op fails by name, while first-order training (the
+//    kernels) is unaffected.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +61,9 @@
 #include "dagrad/tensor.hpp"
 
 namespace dagrad {
+
+class Expr;
+class Graph;
 
 // An op attribute value: what graph files can store in "attrs".
 using AttrValue = std::variant<bool, std::int64_t, double, std::string, std::vector<std::int64_t>>;
@@ -106,6 +122,10 @@ class Op {
   virtual void forward(std::span<const TensorView> inputs, TensorView output) = 0;
   virtual void backward(std::span<const TensorView> inputs, const TensorView& output,
                         const TensorView& output_grad, std::span<GradientSlot> input_grads) = 0;
+  // The vector-Jacobian product written with ops (see the contract above);
+  // the default throws Error naming the op.
+  virtual std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> inputs, const Expr& output,
+                                              const Expr& output_grad, std::span<const bool> needed) const;
 
   // Attributes to save in a graph file; the registry's factory rebuilds the
   // op from them.
@@ -114,6 +134,14 @@ class Op {
   virtual std::string label() const { return std::string(name()); }
   // Whether a gradient flows to input i (class labels, for example, get none).
   virtual bool differentiable(int input_index) const { (void)input_index; return true; }
+
+  // Training or evaluation mode (Graph::set_training): the graph calls this
+  // on every op node when the mode changes and on each new node, before any
+  // forward run. Most ops compute the same function in both modes and
+  // ignore it; an op that does not (dropout, batch normalization) keeps the
+  // flag and reads it in forward. The graph starts a new epoch on a change,
+  // so no value computed in the old mode is reused.
+  virtual void set_training(bool training) { (void)training; }
 
   // Non-smooth points. An op with kinks (abs in l1, relu) returns, for
   // element e of its first input's shape, the signed offset of that element
