@@ -69,6 +69,14 @@ SymbolicCheck check_symbolic(std::unique_ptr<Op> op, const OpExample& example, c
                                     : graph.constant(example.inputs[i], name));
     if (differentiable) leaves.push_back(inputs.back()), leaf_inputs.push_back(int(i));
   }
+  if (leaves.empty()) {
+    // A forward-only op (greater, less, equal): grad() never asks it for a
+    // symbolic backward, so there is none to compare (its first-order check
+    // covers that it is locally constant).
+    check.note = fmt::format("{}: no input takes a gradient (a forward-only op), so grad() needs no symbolic backward",
+                             who);
+    return check;
+  }
   Expr output = graph.add_op(std::move(op), inputs, check.op);
   graph.forward(output);
   Tensor seed = output.shape().elements() == 1 ? Tensor(output.shape(), 1.0, output.dtype())

@@ -76,8 +76,9 @@ TEST(ElementwiseReference, Float64AgreesWithPyTorchsDefinitions) {
 
 // Cases whose numbers fit float32 (not +-1e300).
 TEST(ElementwiseReference, Float32AgreesWithPyTorchsDefinitions) {
+  const nlohmann::json reference = load_reference();
   int checked = 0;
-  for (const auto& test_case : load_reference().at("cases")) {
+  for (const auto& test_case : reference.at("cases")) {
     bool fits = true;
     for (const auto& input : test_case.at("inputs")) {
       for (double v : input.at("values").get<std::vector<double>>()) fits &= std::abs(v) < 1e38;

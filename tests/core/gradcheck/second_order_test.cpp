@@ -31,6 +31,14 @@ class SecondOrder : public ::testing::TestWithParam<std::string> {};
 TEST_P(SecondOrder, SymbolicBackwardAgreesWithTheKernelAndPassesSecondOrderChecks) {
   const std::vector<SymbolicCheck> checks = check_symbolic_op(GetParam());
   ASSERT_FALSE(checks.empty());
+  if (checks.front().note.find("no input takes a gradient (a forward-only op)") != std::string::npos) {
+    // greater, less, equal: no gradient flows through them, so nothing to compare.
+    for (const SymbolicCheck& check : checks) {
+      EXPECT_TRUE(check.passed) << check.note;
+      EXPECT_EQ(check.checked, 0) << check.description;
+    }
+    return;
+  }
   if (!has_symbolic_backward(GetParam())) {
     // An op added without a symbolic backward: the check fails cleanly, by name.
     for (const SymbolicCheck& check : checks) {
