@@ -391,6 +391,26 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
       // variance operator.
       {"var", {.composite = true, .emit = [](ExportContext& c) { emit_variance(c, /*root=*/false); }}},
       {"std", {.composite = true, .emit = [](ExportContext& c) { emit_variance(c, /*root=*/true); }}},
+      // ArgMax (first index on ties: select_last_index 0) gives int64 indices,
+      // cast to the float type dagrad stores them in; no axis indexes the
+      // flattened input, reshaped to ones for keepdims.
+      {"argmax",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const bool has_axis = c.attrs().has("axis");
+              const bool keepdims = c.attrs().get_bool("argmax", "keepdims", false);
+              std::string input = c.input(0);
+              if (!has_axis) input = c.emit("Reshape", {input, c.int64s("flat", {-1})});
+              std::string index = c.emit("ArgMax", {input},
+                                         {{"axis", has_axis ? c.attrs().get_int("argmax", "axis") : std::int64_t{0}},
+                                          {"keepdims", std::int64_t{has_axis && keepdims ? 1 : 0}}});
+              if (!has_axis && keepdims) {
+                const std::vector<std::int64_t> ones(std::size_t(c.input_shape(0).rank()), 1);
+                index = c.emit("Reshape", {index, c.int64s("ones", ones)});
+              }
+              c.emit_output("Cast", {index}, {{"to", std::int64_t{export_float_type(c.node().dtype(), c.options())}}});
+            }}},
       // (end of reductions)
       // ---- structure (issue 11 op family) ----
       // NumPy's concatenate is Concat; a negative axis counts from the end in both.

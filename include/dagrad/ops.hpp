@@ -127,7 +127,13 @@ Expr var(Expr x, std::string name = {});
 Expr var(Expr x, std::int64_t axis, bool keepdims = false, std::int64_t correction = 1, std::string name = {});
 Expr std(Expr x, std::string name = {});
 Expr std(Expr x, std::int64_t axis, bool keepdims = false, std::int64_t correction = 1, std::string name = {});
+// The index of the largest element (the first on ties, as NumPy and
+// PyTorch), flat over everything or along one axis, stored as a float of
+// x's dtype; no gradient flows through it.
+Expr argmax(Expr x, std::string name = {});
+Expr argmax(Expr x, std::int64_t axis, bool keepdims = false, std::string name = {});
 // As for sum: name the node with the full form, max(x, axis, keepdims, "name").
+Expr argmax(Expr x, std::int64_t axis, const char* name) = delete;
 Expr max(Expr x, std::int64_t axis, const char* name) = delete;
 Expr min(Expr x, std::int64_t axis, const char* name) = delete;
 Expr logsumexp(Expr x, std::int64_t axis, const char* name) = delete;

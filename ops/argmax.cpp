@@ -1,0 +1,66 @@
+// y = the index of the largest x over every element (flat, C order) or along one axis; no gradient
+//
+// NumPy's and PyTorch's argmax(x, axis, keepdims): the first index on ties
+// (argmax([1, 3, 3]) is 1), and a NaN counts as the largest, as both do.
+// The indices are stored as floats of x's dtype, as class labels are
+// (softmax_cross_entropy), exactly up to 2^24 in float32. Attributes
+// {"axis": k, "keepdims": bool} as sum's; no axis indexes the flattened
+// input. An index is piecewise constant: the input takes no gradient, and
+// backward writes nothing. An empty axis is an error, as in NumPy and PyTorch.
+#include <cmath>
+
+#include "dagrad/ops.hpp"
+#include "dagrad/reduction.hpp"
+
+namespace {
+using namespace dagrad;
+
+class Argmax final : public TypedOp<Argmax> {
+ public:
+  Argmax() = default;
+  explicit Argmax(const Attrs& attrs) : reduction_(AxisReduction::from_attrs("argmax", attrs)) {}
+  explicit Argmax(AxisReduction reduction) : reduction_(reduction) {}
+
+  std::string_view name() const override { return "argmax"; }
+  Attrs attrs() const override { return reduction_.attrs(); }
+  std::string label() const override { return reduction_.label("argmax"); }
+  int arity() const override { return 1; }
+  bool differentiable(int) const override { return false; }
+  Shape infer_shape(std::span<const Shape> inputs) const override {
+    reduction_.expect_elements("argmax", inputs[0]);
+    return reduction_.result_shape(inputs[0]);
+  }
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
+    const AxisReduction::Lanes lanes = reduction_.lanes(inputs[0].shape());
+    const T* x = inputs[0].data<T>();
+    T* y = output.data<T>();
+    for (std::int64_t lane = 0; lane < lanes.count; ++lane) {
+      const T* first = x + lanes.start(lane);
+      std::int64_t best = 0;
+      // Strictly greater keeps the first of tied maxima; the first NaN wins for good.
+      for (std::int64_t k = 1; k < lanes.length && !std::isnan(first[best * lanes.stride]); ++k) {
+        const T v = first[k * lanes.stride];
+        if (v > first[best * lanes.stride] || std::isnan(v)) best = k;
+      }
+      y[lane] = T(best);
+    }
+  }
+  template <class T>
+  void backward_as(std::span<const TensorView>, const TensorView&, const TensorView&, std::span<GradientSlot>) {}
+
+  static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }
+
+ private:
+  AxisReduction reduction_;
+};
+}  // namespace
+
+namespace dagrad {
+Expr argmax(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Argmax>(), {x}, std::move(name)); }
+Expr argmax(Expr x, std::int64_t axis, bool keepdims, std::string name) {
+  return x.graph().add_op(std::make_unique<Argmax>(AxisReduction(axis, keepdims)), {x}, std::move(name));
+}
+}  // namespace dagrad
+
+DAGRAD_REGISTER_OP(argmax, Argmax)
