@@ -16,7 +16,7 @@ packages=(
 if ! command -v npm >/dev/null; then packages+=(npm); fi
 # tools/ci-checks.sh: the fuzz targets build with clang and its libFuzzer runtime.
 packages+=(clang libclang-rt-14-dev)
-if [[ "${1:-}" == "--bench" ]]; then packages+=(libtorch-dev valgrind); fi
+if [[ "${1:-}" == "--bench" ]]; then packages+=(libtorch-dev valgrind libopenblas0-pthread); fi
 
 missing=()
 for package in "${packages[@]}"; do

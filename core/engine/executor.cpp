@@ -231,27 +231,26 @@ void Executor::forward(std::span<const Expr> outputs, const ForwardOptions& opti
   const std::uint64_t stamp = options.keep_intermediates ? graph_.epoch_ : 0;
   const bool checked = graph_.checked_;
   const TensorView* views = plan.views.data();
-  const Step* current = nullptr;
-  try {
-    for (const Step& step : plan.steps) {
-      current = &step;
-      const TensorView* inputs = views + step.first_view;
-      std::span<const TensorView> input_span(inputs, step.input_count);
+  for (const Step& step : plan.steps) {
+    const TensorView* inputs = views + step.first_view;
+    std::span<const TensorView> input_span(inputs, step.input_count);
+    // An op that rejects its values at run time (a label that is not a class
+    // index) does not know its node: name it here, as shape errors are. The
+    // checks' own errors (contract, non-finite) name it already.
+    try {
       if (checked) {
         run_forward_checked(*step.node, *step.op, input_span, inputs[step.input_count]);
       } else {
         step.op->forward(input_span, inputs[step.input_count]);
       }
-      if (options.check_finite) check_value_finite(*step.node, input_span, inputs[step.input_count]);
-      step.node->value_epoch_ = stamp;
-      step.node->has_value_ = true;
+    } catch (const ContractError&) {
+      throw;
+    } catch (const Error& e) {
+      rethrow_naming_node(e, *step.node);
     }
-  } catch (const Error& e) {
-    // An op that rejects its values at run time (a label that is not a
-    // class index) does not know its node; name it here, as shape errors are.
-    // The checks' own errors name it already.
-    if (dynamic_cast<const NonFiniteError*>(&e) || dynamic_cast<const ContractError*>(&e)) throw;
-    rethrow_naming_node(e, *current->node);
+    if (options.check_finite) check_value_finite(*step.node, input_span, inputs[step.input_count]);
+    step.node->value_epoch_ = stamp;
+    step.node->has_value_ = true;
   }
   for (Node* node : plan.transient) node->has_value_ = false;
   if (options.keep_intermediates) {
@@ -413,30 +412,30 @@ void Executor::backward(Expr output, const TensorView* seed, const BackwardOptio
   const bool checked = graph_.checked_;
   const TensorView* views = plan.views.data();
   GradientSlot* slots = plan.slots.data();
-  const BackwardPlan::GradStep* current = nullptr;
-  try {
-    for (const auto& step : plan.steps) {
-      current = &step;
-      if (!values_current && (step.node->value_epoch_ != graph_.epoch_ || !step.node->has_value_)) {
-        throw Error(fmt::format("backward: the value of \"{}\" is out of date or was not kept: run "
-                                "forward(\"{}\") (keeping intermediates) first",
-                                step.node->name_, out.name_));
-      }
-      const TensorView* values = views + step.first_view;
-      std::span<const TensorView> inputs(values, step.input_count);
-      std::span<GradientSlot> step_slots(slots + step.first_slot, step.input_count);
+  for (const auto& step : plan.steps) {
+    if (!values_current && (step.node->value_epoch_ != graph_.epoch_ || !step.node->has_value_)) {
+      throw Error(fmt::format("backward: the value of \"{}\" is out of date or was not kept: run "
+                              "forward(\"{}\") (keeping intermediates) first",
+                              step.node->name_, out.name_));
+    }
+    const TensorView* values = views + step.first_view;
+    std::span<const TensorView> inputs(values, step.input_count);
+    std::span<GradientSlot> step_slots(slots + step.first_slot, step.input_count);
+    // Only an op's own errors get its node's name prefixed: the checks'
+    // errors (non-finite, contract) name the node themselves.
+    try {
       if (checked) {
         run_backward_checked(graph_, *step.node, *step.op, inputs, values[step.input_count], step.output_grad,
                              step_slots);
       } else {
         step.op->backward(inputs, values[step.input_count], step.output_grad, step_slots);
       }
-      if (options.check_finite) check_gradients_finite(graph_, *step.node, step_slots);
+    } catch (const ContractError&) {
+      throw;
+    } catch (const Error& e) {
+      rethrow_naming_node(e, *step.node);
     }
-  } catch (const Error& e) {
-    if (current == nullptr || dynamic_cast<const NonFiniteError*>(&e) || dynamic_cast<const ContractError*>(&e)) throw;
-    if (std::string_view(e.what()).starts_with("backward:")) throw;
-    rethrow_naming_node(e, *current->node);
+    if (options.check_finite) check_gradients_finite(graph_, *step.node, step_slots);
   }
   for (Node* node : plan.kept) node->grad_generation_ = graph_.grad_generation_;
 }

@@ -166,7 +166,18 @@ Expr Graph::add_op(std::unique_ptr<Op> op, std::vector<Expr> inputs, std::string
   node.name_ = std::move(full_name);
   node.kind_ = NodeKind::op;
   node.op_ = std::move(op);
+  node.op_->set_training(training_);  // a node built in evaluation mode starts in it
   return Expr(life_, add_node(std::move(node)));
+}
+
+void Graph::set_training(bool training) {
+  if (training == training_) return;
+  training_ = training;
+  for (auto& node : nodes_) {
+    if (!node->is_leaf()) node->op_->set_training(training);
+  }
+  // Values computed in the other mode are stale: backward must not use them.
+  ++epoch_;
 }
 
 Graph::NameScope::NameScope(Graph& graph, std::string_view prefix)

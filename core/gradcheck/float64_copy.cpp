@@ -13,6 +13,7 @@ bool needs_float64_copy(const Graph& graph, Expr output) {
 std::unique_ptr<Float64Copy> float64_copy(Graph& graph, Expr output) {
   auto copy = std::make_unique<Float64Copy>();
   copy->id_of.assign(std::size_t(graph.size()), -1);
+  copy->graph.set_training(graph.training());  // ops such as dropout compute another function in each mode
   int ids[] = {output.id()};
   for (int id : graph.topological_order(ids)) {
     const Node& node = graph.node(id);

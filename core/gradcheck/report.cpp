@@ -52,8 +52,14 @@ nlohmann::json comparison_json(const GradientComparison& r) {
 
 std::vector<std::int64_t> dims(const Shape& shape) { return {shape.dims().begin(), shape.dims().end()}; }
 
-// JSON has no infinity: an infinite figure (a non-finite gradient) is null.
-nlohmann::json number(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(); }
+// JSON has no NaN or infinity: a non-finite figure (a non-finite gradient)
+// is written as the string "NaN", "Infinity" or "-Infinity", as graph files
+// write values, so a report tells NaN from an overflow.
+nlohmann::json number(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  return value;
+}
 
 nlohmann::json float32_json(const std::vector<Float32Comparison>& leaves) {
   nlohmann::json result = nlohmann::json::array();
@@ -209,9 +215,9 @@ std::string GradcheckReport::to_json() const {
       {"leaves", std::move(leaves_json)},
       {"nodes", std::move(nodes_json)},
       {"failing_nodes", std::move(failing)}};
-  // Non-finite numbers inside comparisons become null the same way.
+  // Non-finite numbers inside comparisons are spelled the same way.
   std::function<void(nlohmann::json&)> scrub = [&](nlohmann::json& j) {
-    if (j.is_number_float() && !std::isfinite(j.get<double>())) j = nullptr;
+    if (j.is_number_float() && !std::isfinite(j.get<double>())) j = number(j.get<double>());
     if (!j.is_structured()) return;
     for (auto& child : j) scrub(child);
   };

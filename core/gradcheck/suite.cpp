@@ -53,6 +53,7 @@ class MutantOp final : public Op {
   Attrs attrs() const override { return inner_->attrs(); }
   std::string label() const override { return inner_->label(); }
   bool differentiable(int input_index) const override { return inner_->differentiable(input_index); }
+  void set_training(bool training) override { inner_->set_training(training); }
   bool has_kinks() const override { return inner_->has_kinks(); }
   double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
     return inner_->kink_offset(inputs, element);
@@ -156,6 +157,42 @@ class MutantOp final : public Op {
   std::shared_ptr<MutantLog> log_;
 };
 
+// A forward-only op (no input takes a gradient: greater, less, equal) is
+// checked for what "no gradient" claims: its output is locally constant at
+// the example. This wrapper offers every input as differentiable with a
+// zero gradient, so the central differences, which are zero for a locally
+// constant op, are compared with zero; an op whose output moves with an
+// input fails.
+class LocallyConstantOp final : public Op {
+ public:
+  explicit LocallyConstantOp(std::unique_ptr<Op> inner) : inner_(std::move(inner)) {}
+
+  std::string_view name() const override { return inner_->name(); }
+  int arity() const override { return inner_->arity(); }
+  Shape infer_shape(std::span<const Shape> inputs) const override { return inner_->infer_shape(inputs); }
+  DType infer_dtype(std::span<const DType> inputs) const override { return inner_->infer_dtype(inputs); }
+  void forward(std::span<const TensorView> inputs, TensorView output) override { inner_->forward(inputs, output); }
+  Attrs attrs() const override { return inner_->attrs(); }
+  std::string label() const override { return inner_->label(); }
+  void backward(std::span<const TensorView>, const TensorView&, const TensorView&,
+                std::span<GradientSlot> slots) override {
+    for (GradientSlot& slot : slots) {
+      if (!slot.needed || slot.accumulate) continue;  // adding zero changes nothing
+      for (std::int64_t k = 0; k < slot.grad.size(); ++k) slot.grad.set(k, 0.0);
+    }
+  }
+
+ private:
+  std::unique_ptr<Op> inner_;
+};
+
+bool takes_gradients(const Op& op, std::size_t input_count) {
+  for (std::size_t i = 0; i < input_count; ++i) {
+    if (op.differentiable(int(i))) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string describe(const OpExample& example) {
@@ -174,6 +211,7 @@ OpExampleCheck gradcheck_op_example(std::unique_ptr<Op> op, const OpExample& exa
   OpExampleCheck result;
   result.op = std::string(op->name());
   result.description = describe(example);
+  if (!takes_gradients(*op, example.inputs.size())) op = std::make_unique<LocallyConstantOp>(std::move(op));
   Graph graph;
   std::vector<Expr> inputs, wrt;
   for (std::size_t i = 0; i < example.inputs.size(); ++i) {
@@ -244,6 +282,9 @@ OpMutantReport mutant_check_op(std::string_view op_name, const GradcheckOptions&
   Rng rng(options.seed);
   std::vector<OpExample> examples = info.examples(rng);
   report.examples = int(examples.size());
+  // A forward-only op has no backward to mutate; its examples are still
+  // checked (locally constant, see LocallyConstantOp).
+  report.forward_only = !examples.empty() && !takes_gradients(*info.make(examples[0].attrs), examples[0].inputs.size());
   for (const OpExample& example : examples) {
     OpExampleCheck correct = gradcheck_op_example(info.make(example.attrs), example, options);
     int checks = int(correct.report.leaves.size() + correct.report.nodes.size());
@@ -262,7 +303,9 @@ OpMutantReport mutant_check_op(std::string_view op_name, const GradcheckOptions&
     }
     result.changed_anything = log->changed_anything;
     if (result.equivalent()) {
-      if ((mutation == Mutation::slots_swapped || mutation == Mutation::wrong_needed_flag) && !log->applicable) {
+      if (report.forward_only) {
+        result.explanation = "not applicable: no input takes a gradient, so the op's backward never runs";
+      } else if ((mutation == Mutation::slots_swapped || mutation == Mutation::wrong_needed_flag) && !log->applicable) {
         result.explanation =
             log->most_differentiable < 2
                 ? (mutation == Mutation::slots_swapped ? "not applicable: one differentiable input, no slot to swap with"

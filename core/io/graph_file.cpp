@@ -10,6 +10,13 @@
 // NaN and infinities have no JSON spelling; they are written as the strings
 // "NaN", "Infinity" and "-Infinity" (JavaScript's names) and read back as
 // such. A NaN's sign and payload are not kept.
+//
+// Dtypes: a float32 node says so ("dtype": "float32") and its values are
+// written in float32's own shortest form; float64 is the default and is not
+// written, so files from before dtypes load unchanged and a float64 graph
+// saves to the same bytes as then. A leaf's "dtype" is its tensor's; an op
+// node's follows from its inputs (the op's rule), so on an op node the
+// field is a check, not a choice.
 #include "dagrad/graph_file.hpp"
 
 #include <algorithm>
@@ -22,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/graph_document.hpp"
 #include "io/io.hpp"
 #include "io/json.hpp"
 
@@ -119,7 +127,10 @@ struct NodeSpec {
   std::vector<std::string> inputs;
   Attrs attrs;
   Shape shape;
-  std::vector<double> values;
+  DType dtype = DType::float64;
+  bool has_dtype = false;
+  std::vector<double> values;          // float64 leaves
+  std::vector<float> float32_values;   // float32 leaves
   bool requires_grad = false;
 };
 
@@ -157,7 +168,7 @@ NodeSpec read_node(const Json& json, std::size_t index) {
   }
 
   for (const auto& [key, value] : json.items()) {
-    constexpr std::string_view known[] = {"name", "op", "shape", "value", "requires_grad", "inputs", "attrs"};
+    constexpr std::string_view known[] = {"name", "op", "dtype", "shape", "value", "requires_grad", "inputs", "attrs"};
     if (std::find(std::begin(known), std::end(known), key) == std::end(known)) {
       fail(fmt::format("{}: unknown key \"{}\" (a node has {})", where, key, fmt::join(known, ", ")));
     }
@@ -168,6 +179,18 @@ NodeSpec read_node(const Json& json, std::size_t index) {
     }
   }
 
+  if (auto dtype = json.find("dtype"); dtype != json.end()) {
+    if (!dtype->is_string()) {
+      fail(fmt::format("{}: \"dtype\" must be \"float32\" or \"float64\", got {}", where, describe(*dtype)));
+    }
+    try {
+      spec.dtype = parse_dtype(dtype->get_ref<const std::string&>());
+    } catch (const Error& e) {
+      fail(fmt::format("{}: {}", where, e.what()));
+    }
+    spec.has_dtype = true;
+  }
+
   if (leaf) {
     spec.shape = io::json_shape(require(json, "shape", where), where);
     const Json& values = require(json, "value", where);
@@ -176,9 +199,23 @@ NodeSpec read_node(const Json& json, std::size_t index) {
       fail(fmt::format("{}: \"value\" holds {} numbers but shape {} needs {}", where, values.size(), spec.shape,
                        spec.shape.elements()));
     }
-    spec.values.reserve(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      spec.values.push_back(read_number(values[i], fmt::format("{}: value[{}]", where, i)));
+    if (spec.dtype == DType::float32) {
+      spec.float32_values.reserve(values.size());
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        const std::string what = fmt::format("{}: value[{}]", where, i);
+        const double value = read_number(values[i], what);
+        std::optional<float> narrowed = io::narrow_to_float32(value);
+        if (!narrowed) {
+          fail(fmt::format("{} is {}, which does not fit float32 (largest {})", what, io::format_number(value),
+                           std::numeric_limits<float>::max()));
+        }
+        spec.float32_values.push_back(*narrowed);
+      }
+    } else {
+      spec.values.reserve(values.size());
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        spec.values.push_back(read_number(values[i], fmt::format("{}: value[{}]", where, i)));
+      }
     }
     if (auto rg = json.find("requires_grad"); rg != json.end()) {
       if (!rg->is_boolean()) fail(fmt::format("{}: \"requires_grad\" must be true or false, got {}", where, describe(*rg)));
@@ -370,10 +407,13 @@ class GraphFileReader {
 
 // `document` holds every top-level value but the list of nodes, which was
 // read into `specs` if there was one.
-LoadedGraph build(const Json& document, bool has_nodes, NodeSpecs specs) {
+LoadedGraph build(const Json& document, bool has_nodes, NodeSpecs specs, std::string_view extra_key) {
   for (const auto& [key, value] : document.items()) {
-    if (key != "dagrad" && key != "nodes" && key != "outputs") {
-      fail(fmt::format("unknown key \"{}\" (a graph file has \"dagrad\", \"nodes\" and \"outputs\")", key));
+    if (key != "dagrad" && key != "nodes" && key != "outputs" && (extra_key.empty() || key != extra_key)) {
+      fail(extra_key.empty()
+               ? fmt::format("unknown key \"{}\" (a graph file has \"dagrad\", \"nodes\" and \"outputs\")", key)
+               : fmt::format("unknown key \"{}\" (this file has \"dagrad\", \"{}\", \"nodes\" and \"outputs\")",
+                             key, extra_key));
     }
   }
   auto version = document.find("dagrad");
@@ -422,12 +462,16 @@ LoadedGraph build(const Json& document, bool has_nodes, NodeSpecs specs) {
   for (std::size_t i : topological_order(specs, inputs)) {
     NodeSpec& spec = specs[i];
     // (Tensors only for leaves: an op node's would be an allocation wasted.)
+    auto leaf_value = [&] {
+      if (spec.dtype == DType::float32) return Tensor(spec.shape, std::move(spec.float32_values));
+      return Tensor(spec.shape, std::move(spec.values));
+    };
     if (spec.op == "input") {
-      built[i] = graph.input(spec.name, Tensor(spec.shape, std::move(spec.values)), spec.requires_grad);
+      built[i] = graph.input(spec.name, leaf_value(), spec.requires_grad);
     } else if (spec.op == "parameter") {
-      built[i] = graph.parameter(spec.name, Tensor(spec.shape, std::move(spec.values)));
+      built[i] = graph.parameter(spec.name, leaf_value());
     } else if (spec.op == "constant") {
-      built[i] = graph.constant(Tensor(spec.shape, std::move(spec.values)), spec.name);
+      built[i] = graph.constant(leaf_value(), spec.name);
     } else {
       std::vector<Expr> args;
       for (std::size_t input : inputs[i]) args.push_back(built[input]);
@@ -439,6 +483,10 @@ LoadedGraph build(const Json& document, bool has_nodes, NodeSpecs specs) {
         // Attribute problems: the op's factory names the op, not the node.
         fail(fmt::format("{}: {}", node_context(spec, i), e.what()));
       }
+      if (spec.has_dtype && built[i].dtype() != spec.dtype) {
+        fail(fmt::format("{}: \"dtype\" says {} but op \"{}\" gives {} from its inputs' dtypes (convert with a "
+                         "cast node)", node_context(spec, i), spec.dtype, spec.op, built[i].dtype()));
+      }
     }
   }
   for (std::size_t i : output_indices) loaded.outputs.push_back(built[i]);
@@ -448,10 +496,20 @@ LoadedGraph build(const Json& document, bool has_nodes, NodeSpecs specs) {
 }  // namespace
 
 LoadedGraph parse_graph(const std::string& json_text, const std::string& source_name) {
+  Json unused;
+  return io::parse_graph_document(json_text, source_name, {}, unused);
+}
+
+LoadedGraph io::parse_graph_document(const std::string& json_text, const std::string& source_name,
+                                     std::string_view extra_key, nlohmann::json& extra) {
   try {
     GraphFileReader reader(json_text, source_name);
     Json::sax_parse(json_text, &reader);
-    return build(reader.top_level, reader.has_nodes, std::move(reader.specs));
+    if (!extra_key.empty()) {
+      auto it = reader.top_level.find(extra_key);
+      extra = it == reader.top_level.end() ? Json() : *it;
+    }
+    return build(reader.top_level, reader.has_nodes, std::move(reader.specs), extra_key);
   } catch (const FormatError& e) {
     throw FileError(fmt::format("{}: {}", source_name, e.message));
   } catch (const FileError&) {
@@ -464,6 +522,11 @@ LoadedGraph parse_graph(const std::string& json_text, const std::string& source_
 LoadedGraph load_graph(const std::string& path) { return parse_graph(io::read_file(path), path); }
 
 std::string graph_to_json(const Graph& graph, std::span<const Expr> outputs) {
+  return io::graph_document_json(graph, outputs, {}, {});
+}
+
+std::string io::graph_document_json(const Graph& graph, std::span<const Expr> outputs, std::string_view extra_key,
+                                    std::string_view extra_json) {
   std::vector<int> output_ids;
   for (const Expr& output : outputs) {
     if (!output.valid() || &output.graph() != &graph) {
@@ -478,20 +541,23 @@ std::string graph_to_json(const Graph& graph, std::span<const Expr> outputs) {
     order = graph.topological_order(output_ids);
   }
 
-  std::string out = fmt::format("{{\n  \"dagrad\": {},\n  \"nodes\": [", format_version);
+  std::string out = fmt::format("{{\n  \"dagrad\": {},\n", format_version);
+  if (!extra_key.empty()) out += fmt::format("  {}: {},\n", quoted(std::string(extra_key)), extra_json);
+  out += "  \"nodes\": [";
   const char* separator = "\n";
   for (int id : order) {
     const Node& node = graph.node(id);
     out += separator;
     separator = ",\n";
     out += fmt::format("    {{\"name\": {}, \"op\": {}", quoted(node.name()), quoted(std::string(node.op_name())));
+    if (node.dtype() != DType::float64) out += fmt::format(", \"dtype\": \"{}\"", node.dtype());
     if (node.is_leaf()) {
       if (node.kind() == NodeKind::input && node.requires_grad()) out += ", \"requires_grad\": true";
       out += fmt::format(", \"shape\": [{}], \"value\": [", fmt::join(node.shape().dims(), ", "));
       const TensorView& value = node.value();
       for (std::int64_t i = 0; i < value.size(); ++i) {
         if (i != 0) out += ", ";
-        out += io::format_number(value[i]);
+        out += io::format_element(value, i);
       }
       out += "]";
     } else {

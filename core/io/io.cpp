@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -201,6 +202,33 @@ std::string format_number(double value) {
   // "-0" would read back as the integer 0, losing the sign.
   if (value == 0 && std::signbit(value)) return "-0.0";
   return fmt::format("{}", value);  // shortest round-trip (Dragonbox)
+}
+
+std::string format_number(float value) {
+  if (!std::isfinite(value) || (value == 0 && std::signbit(value))) return format_number(double(value));
+  std::string text = fmt::format("{}", value);  // shortest that reads back as this float
+  // Read back as every reader here reads it: to the nearest double, then
+  // to the nearest float. Rounding twice could in principle land on the
+  // neighbouring float; then the double's exact digits are written instead.
+  if (narrow_to_float32(std::strtod(text.c_str(), nullptr)) != value) return format_number(double(value));
+  return text;
+}
+
+std::string format_element(const TensorView& view, std::int64_t index) {
+  if (view.dtype() == DType::float32) return format_number(view.data<float>()[index]);
+  return format_number(view.get(index));
+}
+
+std::optional<float> narrow_to_float32(double value) {
+  constexpr double largest = std::numeric_limits<float>::max();
+  if (std::isnan(value) || std::abs(value) <= largest) return static_cast<float>(value);
+  if (std::isinf(value)) return value > 0 ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity();
+  // Between the largest float and the point half an ulp above it, rounding
+  // to nearest gives the largest float (a cast out of range would be
+  // undefined behaviour, so it is not cast).
+  const double overflow = std::ldexp(1.0, 128) - std::ldexp(1.0, 103);
+  if (std::abs(value) < overflow) return value > 0 ? float(largest) : -float(largest);
+  return std::nullopt;
 }
 
 std::optional<double> special_number(std::string_view text) {

@@ -23,7 +23,10 @@
 // Numbers. format_number writes the shortest decimal that reads back to the
 // same double (at most 17 significant digits), and the non-finite values as
 // the JSON strings "NaN", "Infinity" and "-Infinity" (JavaScript's names);
-// special_number reads those strings back.
+// special_number reads those strings back. A float32 value is written in the
+// shortest decimal that reads back (through a double, as every reader here
+// reads numbers) to the same float (at most 9 significant digits);
+// narrow_to_float32 is that read.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +34,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "dagrad/tensor.hpp"
 
 namespace dagrad::io {
 
@@ -55,6 +60,19 @@ void write_file_atomically(const std::string& path, std::string_view content,
 // "\"-Infinity\"": valid JSON, and reads back bit for bit (NaN's payload
 // aside).
 std::string format_number(double value);
+
+// "0.1" for 0.1f (not the double 0.10000000149011612), the sign of zero and
+// the non-finite values as format_number: reads back bit for bit through
+// a double and narrow_to_float32 (NaN's payload aside).
+std::string format_number(float value);
+// Element `index` of `view` in its own dtype's shortest form.
+std::string format_element(const TensorView& view, std::int64_t index);
+
+// `value` rounded to float32 (to nearest, ties to even, as a cast), or
+// nullopt when it is finite but too large for float32 (|value| >= 2^128 -
+// 2^103, which rounds to an infinity): the caller names where it was read.
+// Tiny values round to a subnormal or zero, as a cast does.
+std::optional<float> narrow_to_float32(double value);
 
 // The value of "NaN", "Infinity" or "-Infinity"; nullopt for any other text.
 std::optional<double> special_number(std::string_view text);

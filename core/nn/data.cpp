@@ -221,24 +221,27 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
     }
   }
   auto label_it = std::find(columns.begin(), columns.end(), options.label);
-  if (label_it == columns.end()) {
+  const bool has_label = label_it != columns.end();
+  if (!has_label && options.label_required) {
     throw FileError(fmt::format("{}: no label column named \"{}\"; the columns are: {}", path, options.label,
                                 fmt::join(columns, ", ")));
   }
-  const std::size_t label_column = std::size_t(label_it - columns.begin());
-  if (columns.size() < 2) throw FileError(fmt::format("{}: only the label column \"{}\": no feature columns", path, options.label));
+  const std::size_t label_column = std::size_t(label_it - columns.begin());  // columns.size(): none
+  if (has_label && columns.size() < 2) throw FileError(fmt::format("{}: only the label column \"{}\": no feature columns", path, options.label));
 
   Dataset data;
-  data.label_name = options.label;
+  if (has_label) data.label_name = options.label;
   for (std::size_t i = 0; i < columns.size(); ++i) {
     if (i != label_column) data.feature_names.push_back(columns[i]);
   }
   std::vector<double> features;
   std::vector<std::string> labels;
   std::vector<std::int64_t> label_lines;
+  std::int64_t rows = 0;
   while (lines.next(line)) {
     ++line_number;
     if (trim(line).empty()) continue;
+    ++rows;
     auto fields = split_fields(line);
     if (fields.size() != columns.size()) {
       throw bad_row(line_number, fmt::format("expected {} fields, as in the header, found {}", columns.size(), fields.size()));
@@ -268,7 +271,12 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
       features.push_back(*value);
     }
   }
-  if (labels.empty()) throw FileError(fmt::format("{}: a header but no data rows", path));
+  if (rows == 0) throw FileError(fmt::format("{}: a header but no data rows", path));
+  if (!has_label) {
+    data.x = Tensor(Shape{rows, std::int64_t(data.feature_names.size())}, std::move(features));
+    data.y = Tensor(Shape{rows, 0});
+    return data;
+  }
 
   // Classes: given, or the distinct labels sorted (by value if all numbers).
   data.classes = options.classes;
@@ -286,7 +294,6 @@ Dataset load_csv(const std::string& path, const CsvOptions& options) {
       std::sort(data.classes.begin(), data.classes.end());
     }
   }
-  const std::int64_t rows = std::int64_t(labels.size());
   data.x = Tensor(Shape{rows, std::int64_t(data.feature_names.size())}, std::move(features));
   data.y = Tensor(Shape{rows, 1});
   for (std::int64_t r = 0; r < rows; ++r) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -73,13 +74,14 @@ std::vector<std::int64_t> predicted_classes(const TensorView& logits) {
   const std::int64_t rows = shape.rank() == 0 ? 1 : shape[0];
   const std::int64_t columns = shape.rank() == 2 ? shape[1] : 1;
   std::vector<std::int64_t> classes(static_cast<std::size_t>(rows));
+  // Any dtype: float32 logits are compared exactly as they are.
   for (std::int64_t r = 0; r < rows; ++r) {
-    const double* row = logits.data() + r * columns;
-    if (columns == 1) {
-      classes[std::size_t(r)] = row[0] > 0 ? 1 : 0;
-    } else {
-      classes[std::size_t(r)] = std::max_element(row, row + columns) - row;
+    const std::int64_t first = r * columns;
+    std::int64_t best = 0;
+    for (std::int64_t c = 1; c < columns; ++c) {
+      if (logits.get(first + c) > logits.get(first + best)) best = c;
     }
+    classes[std::size_t(r)] = columns == 1 ? (logits.get(first) > 0 ? 1 : 0) : best;
   }
   return classes;
 }
@@ -92,7 +94,7 @@ double accuracy(const TensorView& logits, const TensorView& labels) {
   }
   if (predicted.empty()) return 0.0;
   std::int64_t correct = 0;
-  for (std::size_t i = 0; i < predicted.size(); ++i) correct += double(predicted[i]) == labels[std::int64_t(i)];
+  for (std::size_t i = 0; i < predicted.size(); ++i) correct += double(predicted[i]) == labels.get(std::int64_t(i));
   return double(correct) / double(predicted.size());
 }
 
@@ -155,11 +157,14 @@ void save_tensor_file(const std::string& path, const TensorFile& file) {
                                  file_format, fmt::join(info, ", "));
   bool first = true;
   for (const auto& [name, tensor] : file.tensors) {
-    text += fmt::format("{}\n  {}: {{\"shape\": [{}], \"values\": [", first ? "" : ",", io::json_string(name),
+    // float64, the default, is not written (files from before dtypes read
+    // unchanged); float32 values in float32's own shortest form.
+    text += fmt::format("{}\n  {}: {{{}\"shape\": [{}], \"values\": [", first ? "" : ",", io::json_string(name),
+                        tensor.dtype() == DType::float64 ? "" : fmt::format("\"dtype\": \"{}\", ", tensor.dtype()),
                         fmt::join(tensor.shape().dims(), ","));
     for (std::int64_t i = 0; i < tensor.size(); ++i) {
       if (i != 0) text += ',';
-      text += io::format_number(tensor.get(i));  // any dtype
+      text += io::format_element(tensor, i);
     }
     text += "]}";
     first = false;
@@ -203,14 +208,35 @@ TensorFile load_tensor_file(const std::string& path) {
       throw fail(fmt::format("{}: shape {} needs {} values, found {}", where, shape, shape.elements(),
                              values.is_array() ? fmt::format("{}", values.size()) : io::describe_json(values)));
     }
-    Tensor tensor(shape);
+    DType dtype = DType::float64;
+    if (auto text = entry.find("dtype"); text != entry.end()) {
+      if (!text->is_string()) {
+        throw fail(fmt::format("{}: \"dtype\" must be \"float32\" or \"float64\", got {}", where,
+                               io::describe_json(*text)));
+      }
+      try {
+        dtype = parse_dtype(text->get_ref<const std::string&>());
+      } catch (const Error& e) {
+        throw fail(fmt::format("{}: {}", where, e.what()));
+      }
+    }
+    Tensor tensor(shape, dtype);
     for (std::int64_t i = 0; i < tensor.size(); ++i) {
       std::optional<double> value = io::json_number(values[std::size_t(i)]);
       if (!value) {
         throw fail(fmt::format("{}: value [{}] must be a number (or \"NaN\", \"Infinity\", \"-Infinity\"), got {}",
                                where, i, io::describe_json(values[std::size_t(i)])));
       }
-      tensor[i] = *value;
+      if (dtype == DType::float32) {
+        std::optional<float> narrowed = io::narrow_to_float32(*value);
+        if (!narrowed) {
+          throw fail(fmt::format("{}: value [{}] is {}, which does not fit float32 (largest {})", where, i,
+                                 io::format_number(*value), std::numeric_limits<float>::max()));
+        }
+        tensor.data<float>()[i] = *narrowed;
+      } else {
+        tensor.data<double>()[i] = *value;
+      }
     }
     file.tensors.emplace(name, std::move(tensor));
   }
@@ -242,6 +268,17 @@ void set_parameters(const TensorFile& file, std::span<const Expr> parameters, co
     if (!(it->second.shape() == p.shape())) {
       throw FileError(fmt::format("{}: parameter \"{}\" has shape {} in the file but {} in the model", path, p.name(),
                                   it->second.shape(), p.shape()));
+    }
+    // Another dtype converts (float32 to float64 exactly, float64 to float32
+    // rounding to nearest), except a value too large for float32.
+    if (p.dtype() == DType::float32 && it->second.dtype() == DType::float64) {
+      for (std::int64_t i = 0; i < it->second.size(); ++i) {
+        if (!io::narrow_to_float32(it->second.get(i))) {
+          throw FileError(fmt::format("{}: parameter \"{}\" is float32 in the model, but its value [{}] in the file, "
+                                      "{}, does not fit float32", path, p.name(), i,
+                                      io::format_number(it->second.get(i))));
+        }
+      }
     }
   }
   for (const Expr& p : parameters) p.graph().set_value(p, file.tensors.at(p.name()));

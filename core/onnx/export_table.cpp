@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "dagrad/structure.hpp"
 #include "onnx_mapping.hpp"
+#include "export_elementwise.hpp"
 
 namespace dagrad::onnx_mapping {
 namespace {
@@ -43,11 +45,104 @@ void emit_reduction(ExportContext& c, std::string_view op_type, bool axes_as_inp
   c.emit_output(op_type, inputs, attributes);
 }
 
+// Gate blocks of `hidden` rows of a stacked recurrent weight or bias,
+// reordered: block k of the result is block order[k] of `stacked`.
+std::string reorder_gates(ExportContext& c, const std::string& stacked, std::int64_t hidden,
+                          std::initializer_list<std::int64_t> order) {
+  std::vector<std::string> blocks;
+  for (std::int64_t gate : order) {
+    blocks.push_back(c.emit("Slice", {stacked, c.int64s("starts", {gate * hidden}),
+                                      c.int64s("ends", {(gate + 1) * hidden}), c.int64s("axes", {0})}));
+  }
+  return c.emit("Concat", blocks, {{"axis", std::int64_t{0}}});
+}
+
+// dagrad's lstm / gru (inputs x, h0, [c0], weight_ih, weight_hh, bias_ih,
+// bias_hh) as ONNX's LSTM / GRU: W (1, gates*h, in), R (1, gates*h, h), B
+// (1, 2*gates*h) with the gate blocks in ONNX's order, initial states (1,
+// batch, h); Y (seq, 1, batch, h) squeezed to (seq, batch, h).
+void emit_recurrent(ExportContext& c, std::string_view op_type, std::initializer_list<std::int64_t> order,
+                    bool with_cell, std::vector<OnnxAttribute> attributes) {
+  const std::int64_t hidden = c.input_shape(1)[1];
+  const int weights = with_cell ? 3 : 2;
+  auto leading_axis = [&](const std::string& t) { return c.emit("Unsqueeze", {t, c.int64s("axes", {0})}); };
+  const std::string w = leading_axis(reorder_gates(c, c.input(weights), hidden, order));
+  const std::string r = leading_axis(reorder_gates(c, c.input(weights + 1), hidden, order));
+  const std::string b = leading_axis(c.emit("Concat", {reorder_gates(c, c.input(weights + 2), hidden, order),
+                                                       reorder_gates(c, c.input(weights + 3), hidden, order)},
+                                            {{"axis", std::int64_t{0}}}));
+  std::vector<std::string> inputs{c.input(0), w, r, b, "", leading_axis(c.input(1))};
+  if (with_cell) inputs.push_back(leading_axis(c.input(2)));
+  attributes.push_back({"hidden_size", hidden});
+  const std::string y = c.emit(op_type, inputs, attributes);
+  c.emit_output("Squeeze", {y, c.int64s("axes", {1})});
+}
+
+// var and std (reductions family): {"axis", "keepdims", "correction"}.
+void emit_variance(ExportContext& c, bool root) {
+  const std::string_view op = c.node().op_name();
+  const Shape& shape = c.input_shape(0);
+  std::vector<OnnxAttribute> keep{{"keepdims", std::int64_t{1}}};
+  std::int64_t count = shape.elements();
+  std::vector<std::int64_t> axes;
+  if (c.attrs().has("axis")) {
+    std::int64_t axis = c.attrs().get_int(op, "axis");
+    if (axis < 0) axis += shape.rank();
+    axes = {axis};
+    count = shape[int(axis)];
+  } else {
+    for (int k = 0; k < shape.rank(); ++k) axes.push_back(k);
+  }
+  keep.push_back({"axes", axes});
+  const std::string mean = c.emit("ReduceMean", {c.input(0)}, keep);
+  const std::string deviation = c.emit("Sub", {c.input(0), mean});
+  const std::string squares = c.emit("Mul", {deviation, deviation});
+  const std::int64_t keepdims = c.attrs().get_bool(op, "keepdims", false) ? 1 : 0;
+  const std::string total = c.emit("ReduceSum", {squares, c.int64s("axes", axes)}, {{"keepdims", keepdims}});
+  const double divisor = double(count - c.attrs().get_int(op, "correction", 1));
+  if (!root) {
+    c.emit_output("Div", {total, c.scalar("divisor", divisor)});
+    return;
+  }
+  c.emit_output("Sqrt", {c.emit("Div", {total, c.scalar("divisor", divisor)})});
+}
+
 std::vector<std::int64_t> reversed_axes(int rank) {
   std::vector<std::int64_t> perm;
   for (int axis = rank - 1; axis >= 0; --axis) perm.push_back(axis);
   return perm;
 }
+
+// slice: NumPy's indices resolved at the input's shape into ONNX Slice's
+// (they clamp differently: ONNX clamps a negative step's start into the
+// axis, where NumPy gives an empty slice). An empty range is 0:0:1; a
+// negative step that runs past index 0 ends at -dim - 1 (ONNX reads -1 as
+// the last index).
+void emit_slice(ExportContext& c) {
+  const std::vector<std::int64_t> begin = c.attrs().get_ints("slice", "begin"), end = c.attrs().get_ints("slice", "end"),
+                                  step = c.attrs().get_ints("slice", "step");
+  std::vector<std::int64_t> starts, ends, axes, steps;
+  for (std::size_t a = 0; a < begin.size(); ++a) {
+    const std::int64_t length = c.input_shape(0)[int(a)];
+    const SliceRange range = slice_range(begin[a], end[a], step[a], length);
+    const std::int64_t stop = range.start + range.count * step[a];  // one step past the last picked index
+    axes.push_back(std::int64_t(a));
+    starts.push_back(range.count == 0 ? 0 : range.start);
+    ends.push_back(range.count == 0 ? 0 : stop < 0 ? -length - 1 : stop);
+    steps.push_back(range.count == 0 ? 1 : step[a]);
+  }
+  c.emit_output("Slice", {c.input(0), c.int64s("starts", starts), c.int64s("ends", ends), c.int64s("axes", axes),
+                          c.int64s("steps", steps)});
+}
+// ---- conv (issue 11 op family) ----
+// conv2d and the pools: kernel_shape, strides and pads.
+std::vector<OnnxAttribute> window_attributes(ExportContext& c, std::vector<std::int64_t> kernel) {
+  const std::vector<std::int64_t> padding = c.attrs().get_ints(c.node().op_name(), "padding");
+  return {{"kernel_shape", std::move(kernel)},
+          {"strides", c.attrs().get_ints(c.node().op_name(), "stride")},
+          {"pads", std::vector<std::int64_t>{padding[0], padding[1], padding[0], padding[1]}}};
+}
+// (end of conv)
 
 }  // namespace
 
@@ -177,16 +272,280 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
             }}},
 
       // ---- elementwise (issue 11 op family) ----
+      {"abs", same_operator("Abs")},
+      // Max and Min of two inputs: ties give the same value either way.
+      {"maximum", same_operator("Max")},
+      {"minimum", same_operator("Min")},
+      // Clip's bounds are inputs (from opset 11): float64 bounds stay exact.
+      {"clip",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("Clip", {c.input(0), c.scalar("min", c.attrs().get_double("clip", "min", 0.0)),
+                                     c.scalar("max", c.attrs().get_double("clip", "max", 0.0))});
+            }}},
+      // The exponent as a tensor of the export type; Pow computes std::pow.
+      {"pow",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("Pow", {c.input(0), c.scalar("exponent", c.attrs().get_double("pow", "exponent", 1.0))});
+            }}},
+      // Comparisons give BOOL in ONNX; dagrad's 1/0 are the value type.
+      {"greater", compare("Greater")},
+      {"less", compare("Less")},
+      {"equal", compare("Equal")},
+      // A non-zero condition selects a: Cast to BOOL is x != 0.
+      {"where",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string condition = c.emit("Cast", {c.input(0)}, {{"to", std::int64_t{onnx::TensorProto::BOOL}}});
+              c.emit_output("Where", {condition, c.input(1), c.input(2)});
+            }}},
+      // ONNX's LeakyRelu and Elu take float attributes (and ONNX Runtime runs
+      // them in float only): written with Where to keep float64 parameters.
+      {"leaky_relu",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string& x = c.input(0);
+              const std::string positive = c.emit("Greater", {x, c.scalar("zero", 0.0)});
+              const double slope = c.attrs().get_double("leaky_relu", "negative_slope", 0.01);
+              c.emit_output("Where", {positive, x, c.emit("Mul", {x, c.scalar("negative_slope", slope)})});
+            }}},
+      // alpha (e^x - 1) for x <= 0: ONNX has no expm1, so small |x| differ by
+      // the rounding of e^x - 1.
+      {"elu",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string& x = c.input(0);
+              const std::string positive = c.emit("Greater", {x, c.scalar("zero", 0.0)});
+              const std::string decay = c.emit("Sub", {c.emit("Exp", {x}), c.scalar("one", 1.0)});
+              const double alpha = c.attrs().get_double("elu", "alpha", 1.0);
+              c.emit_output("Where", {positive, x, c.emit("Mul", {decay, c.scalar("alpha", alpha)})});
+            }}},
+      // x/2 (1 + erf(x/sqrt(2))), PyTorch's formula. ONNX Runtime's CPU Erf
+      // is float only: it runs a float32 export of gelu, not a float64 one.
+      {"gelu",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string& x = c.input(0);
+              const std::string scaled = c.emit("Mul", {x, c.scalar("inverse_sqrt2", 0.70710678118654752440)});
+              const std::string cdf2 = c.emit("Add", {c.scalar("one", 1.0), c.emit("Erf", {scaled})});
+              c.emit_output("Mul", {c.emit("Mul", {x, c.scalar("half", 0.5)}), cdf2});
+            }}},
+      // (max(z, 0) + log(1 + e^-|z|)) / beta with z = beta x, or x where
+      // z > threshold; Log(1 + .) where the op has log1p (see bce_with_logits).
+      {"softplus",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string& x = c.input(0);
+              const std::string beta = c.scalar("beta", c.attrs().get_double("softplus", "beta", 1.0));
+              const std::string z = c.emit("Mul", {x, beta});
+              const std::string smooth = c.emit("Add", {c.emit("Max", {z, c.scalar("zero", 0.0)}), log1p_exp_minus_abs(c, z)});
+              const double threshold = c.attrs().get_double("softplus", "threshold", 20.0);
+              const std::string linear = c.emit("Greater", {z, c.scalar("threshold", threshold)});
+              c.emit_output("Where", {linear, x, c.emit("Div", {smooth, beta})});
+            }}},
+      // min(x, 0) - log(1 + e^-|x|)
+      {"log_sigmoid",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string& x = c.input(0);
+              c.emit_output("Sub", {c.emit("Min", {x, c.scalar("zero", 0.0)}), log1p_exp_minus_abs(c, x)});
+            }}},
       // (end of elementwise)
       // ---- reductions (issue 11 op family) ----
+      // In opset 17 ReduceMax, ReduceMin and ReduceLogSumExp take their axes
+      // as an attribute (an input from opset 18).
+      {"max",
+       {.composite = false,
+        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceMax", /*axes_as_input=*/false); }}},
+      {"min",
+       {.composite = false,
+        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceMin", /*axes_as_input=*/false); }}},
+      {"logsumexp",
+       {.composite = false,
+        .emit = [](ExportContext& c) { emit_reduction(c, "ReduceLogSumExp", /*axes_as_input=*/false); }}},
+      // var = ReduceSum((x - mean)^2) / (n - correction), the mean kept for
+      // broadcasting, as the op's two passes; std = Sqrt(var). ONNX has no
+      // variance operator.
+      {"var", {.composite = true, .emit = [](ExportContext& c) { emit_variance(c, /*root=*/false); }}},
+      {"std", {.composite = true, .emit = [](ExportContext& c) { emit_variance(c, /*root=*/true); }}},
       // (end of reductions)
       // ---- structure (issue 11 op family) ----
+      // NumPy's concatenate is Concat; a negative axis counts from the end in both.
+      {"concat",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              std::vector<std::string> inputs;
+              for (std::size_t i = 0; i < c.node().inputs().size(); ++i) inputs.push_back(c.input(int(i)));
+              c.emit_output("Concat", inputs, {{"axis", c.attrs().get_int("concat", "axis")}});
+            }}},
+      // Each input gains the new axis (Unsqueeze), then Concat joins them
+      // along it; both count the axis in the output's rank, as stack does.
+      {"stack",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::int64_t axis = c.attrs().get_int("stack", "axis");
+              std::vector<std::string> expanded;
+              for (std::size_t i = 0; i < c.node().inputs().size(); ++i) {
+                expanded.push_back(c.emit("Unsqueeze", {c.input(int(i)), c.int64s("axes", {axis})}));
+              }
+              c.emit_output("Concat", expanded, {{"axis", axis}});
+            }}},
+      {"slice", {.composite = false, .emit = emit_slice}},
+      // Gather takes integer indices: the float indices are cast to INT64
+      // and made rank 1 (index_select keeps the axis for a rank-0 index,
+      // where Gather would drop it).
+      {"index_select",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string indices = c.emit("Cast", {c.input(1)}, {{"to", std::int64_t{onnx::TensorProto::INT64}}});
+              const std::string row = c.emit("Reshape", {indices, c.int64s("rank1", {-1})});
+              c.emit_output("Gather", {c.input(0), row}, {{"axis", c.attrs().get_int("index_select", "axis")}});
+            }}},
+      // ONNX lists every axis' before, then every axis' after.
+      {"pad",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              const std::vector<std::int64_t> pads = c.attrs().get_ints("pad", "pads");
+              std::vector<std::int64_t> onnx_pads;
+              for (std::size_t a = 0; a < pads.size(); a += 2) onnx_pads.push_back(pads[a]);
+              for (std::size_t a = 1; a < pads.size(); a += 2) onnx_pads.push_back(pads[a]);
+              const double value = c.attrs().get_double("pad", "value", 0.0);
+              c.emit_output("Pad", {c.input(0), c.int64s("pads", onnx_pads), c.scalar("value", value)});
+            }}},
+      {"broadcast_to",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("Expand", {c.input(0), c.int64s("shape", c.attrs().get_ints("broadcast_to", "shape"))});
+            }}},
+      {"expand_dims",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("Unsqueeze", {c.input(0), c.int64s("axes", {c.attrs().get_int("expand_dims", "axis")})});
+            }}},
+      {"squeeze",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("Squeeze", {c.input(0), c.int64s("axes", {c.attrs().get_int("squeeze", "axis")})});
+            }}},
       // (end of structure)
       // ---- conv (issue 11 op family) ----
+      // Sizes are dagrad's [height, width] pairs; ONNX's pads list the
+      // starts, then the ends: [top, left, bottom, right].
+      {"conv2d",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              const Shape& w = c.input_shape(1);
+              std::vector<std::string> inputs{c.input(0), c.input(1)};
+              if (c.node().inputs().size() == 3) inputs.push_back(c.input(2));
+              std::vector<OnnxAttribute> attributes = window_attributes(c, {w[2], w[3]});
+              attributes.push_back({"dilations", c.attrs().get_ints("conv2d", "dilation")});
+              attributes.push_back({"group", c.attrs().get_int("conv2d", "groups")});
+              c.emit_output("Conv", inputs, attributes);
+            }}},
+      {"max_pool2d",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("MaxPool", {c.input(0)}, window_attributes(c, c.attrs().get_ints("max_pool2d", "kernel")));
+            }}},
+      // dagrad counts the padding in every mean (PyTorch's default); ONNX's
+      // default is not to.
+      {"avg_pool2d",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              std::vector<OnnxAttribute> attributes =
+                  window_attributes(c, c.attrs().get_ints("avg_pool2d", "kernel"));
+              attributes.push_back({"count_include_pad", std::int64_t{1}});
+              c.emit_output("AveragePool", {c.input(0)}, attributes);
+            }}},
+      {"global_avg_pool", same_operator("GlobalAveragePool")},
       // (end of conv)
       // ---- recurrent (issue 11 op family) ----
+      // F.embedding is Gather of rows, with the float indices cast to int64.
+      {"embedding",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string indices = c.emit("Cast", {c.input(1)}, {{"to", std::int64_t{onnx::TensorProto::INT64}}});
+              c.emit_output("Gather", {c.input(0), indices}, {{"axis", std::int64_t{0}}});
+            }}},
+      // Gates: dagrad (PyTorch) i f g o, ONNX i o f c.
+      {"lstm",
+       {.composite = true,
+        .emit = [](ExportContext& c) { emit_recurrent(c, "LSTM", {0, 3, 1, 2}, true, {}); }}},
+      // Gates: dagrad (PyTorch) r z n, ONNX z r h; PyTorch's b_hn inside
+      // r * (...) is ONNX's linear_before_reset.
+      {"gru",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              emit_recurrent(c, "GRU", {1, 0, 2}, false, {{"linear_before_reset", std::int64_t{1}}});
+            }}},
       // (end of recurrent)
       // ---- normalization (issue 11 op family) ----
+      // ONNX's Dropout without training_mode is the identity, as dagrad's
+      // dropout in evaluation mode (or at p = 0). A training-mode dropout's
+      // masks are dagrad's generator's, which no ONNX runtime reproduces:
+      // export in evaluation mode, as PyTorch's exporter does by default.
+      {"dropout",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              const double p = c.attrs().get_double("dropout", "p", 0.5);
+              if (c.graph().training() && p > 0.0) {
+                throw Error(fmt::format("cannot export node \"{}\" (dropout, p = {}) in training mode: its random masks "
+                                        "cannot be reproduced in ONNX; call Graph::set_training(false) first",
+                                        c.node().name(), p));
+              }
+              c.emit_output("Dropout", {c.input(0), c.scalar("ratio", p)},
+                            {{"seed", c.attrs().get_int("dropout", "seed", 0)}});
+            }}},
+      // LayerNormalization (opset 17) over the last axis; its epsilon is a
+      // float attribute (import reads it back as the shortest decimal).
+      {"layer_norm",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              c.emit_output("LayerNormalization", {c.input(0), c.input(1), c.input(2)},
+                            {{"axis", std::int64_t{-1}}, {"epsilon", float(c.attrs().get_double("layer_norm", "eps", 1e-5))}});
+            }}},
+      // Evaluation mode: ONNX's BatchNormalization (inference form, the
+      // running statistics as inputs 3 and 4). Training mode: the batch
+      // statistics as a composite (the running-statistics update is state,
+      // not an output, and is not exported); import rebuilds batch_norm
+      // with the default momentum and eps, so only those export.
+      {"batch_norm",
+       {.composite = false,
+        .emit =
+            [](ExportContext& c) {
+              const double momentum = c.attrs().get_double("batch_norm", "momentum", 0.1);
+              const double eps = c.attrs().get_double("batch_norm", "eps", 1e-5);
+              if (!c.graph().training()) {
+                c.emit_output("BatchNormalization", {c.input(0), c.input(1), c.input(2), c.input(3), c.input(4)},
+                              {{"epsilon", float(eps)}, {"momentum", float(1.0 - momentum)}});
+                return;
+              }
+              throw Error(fmt::format("cannot export node \"{}\" (batch_norm) in training mode: call "
+                                      "Graph::set_training(false) first, as for inference", c.node().name()));
+            }}},
       // (end of normalization)
       // ---- higher-order helpers (issue 15) ----
       // The gradient ops that symbolic backwards build (relu, l1,

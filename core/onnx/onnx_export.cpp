@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <set>
+#include <variant>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -220,6 +221,12 @@ onnx::ModelProto build_model(const Graph& graph, std::span<const Expr> outputs, 
     rule->second.emit(context);
     if (rule->second.composite) {
       nlohmann::json marker{{"op", node.op_name()}, {"inputs", input_names}, {"nodes", context.onnx_node_names()}};
+      // The op's attributes (pow's exponent, ...), for import to rebuild it.
+      const Attrs attrs = node.op()->attrs();
+      if (!attrs.empty()) {
+        nlohmann::json& saved = marker["attrs"] = nlohmann::json::object();
+        for (const auto& [key, value] : attrs.values()) std::visit([&](const auto& v) { saved[key] = v; }, value);
+      }
       onnx::StringStringEntryProto& entry = *model.add_metadata_props();
       entry.set_key(fmt::format("{}{}", composite_key_prefix, node.name()));
       entry.set_value(marker.dump());

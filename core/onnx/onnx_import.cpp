@@ -148,7 +148,29 @@ bool is_default_domain(const std::string& domain) { return domain.empty() || dom
 struct Composite {
   std::string op;
   std::vector<std::string> inputs;
+  Attrs attrs;
 };
+
+// A composite marker's "attrs" object (as export writes it from Op::attrs()).
+Attrs read_composite_attrs(const nlohmann::json& marker) {
+  Attrs attrs;
+  const auto saved = marker.find("attrs");
+  if (saved == marker.end()) return attrs;
+  for (const auto& [key, value] : saved->items()) {
+    if (value.is_boolean()) {
+      attrs.set(key, value.get<bool>());
+    } else if (value.is_number_integer()) {
+      attrs.set(key, value.get<std::int64_t>());
+    } else if (value.is_number_float()) {
+      attrs.set(key, value.get<double>());
+    } else if (value.is_string()) {
+      attrs.set(key, value.get<std::string>());
+    } else {
+      attrs.set(key, value.get<std::vector<std::int64_t>>());
+    }
+  }
+  return attrs;
+}
 
 class Importer final : public ImportContext {
  public:
@@ -239,7 +261,8 @@ class Importer final : public ImportContext {
       const std::string name = entry.key().substr(composite_key_prefix.size());
       try {
         const nlohmann::json marker = nlohmann::json::parse(entry.value());
-        composites_[name] = {marker.at("op").get<std::string>(), marker.at("inputs").get<std::vector<std::string>>()};
+        composites_[name] = {marker.at("op").get<std::string>(), marker.at("inputs").get<std::vector<std::string>>(),
+                             read_composite_attrs(marker)};
         for (const std::string& node_name : marker.at("nodes").get<std::vector<std::string>>()) {
           composite_nodes_.insert(node_name);
         }
@@ -313,7 +336,7 @@ class Importer final : public ImportContext {
       if (composite == composites_.end()) return;
       std::vector<Expr> inputs;
       for (const std::string& name : composite->second.inputs) inputs.push_back(expr_of(name));
-      define(checked([&] { return graph_->apply(composite->second.op, inputs, {}, output_name()); }));
+      define(checked([&] { return graph_->apply(composite->second.op, inputs, composite->second.attrs, output_name()); }));
       return;
     }
     if (!is_default_domain(onnx_node.domain())) {

@@ -6,6 +6,7 @@
 #include "dagrad/error.hpp"
 #include "dagrad/graph.hpp"
 #include "dagrad/init.hpp"
+#include "dagrad/model.hpp"
 #include "dagrad/nn.hpp"
 #include "dagrad/op.hpp"
 #include "dagrad/ops.hpp"

@@ -66,6 +66,10 @@ struct CsvOptions {
   // a label outside them is an error. Empty: the file's distinct labels,
   // sorted (by value when they are all numbers).
   std::vector<std::string> classes;
+  // False: a file without the label column is read too, every column as a
+  // feature, with no labels (y of shape (rows, 0), no classes): data to
+  // predict on.
+  bool label_required = true;
 };
 
 // A CSV file with a header row of column names, then one example per line:

@@ -195,7 +195,9 @@ struct OpExampleCheck {
 };
 
 // Checks `op` (a fresh op object) on one example; seed gradient and
-// projections drawn from options.seed.
+// projections drawn from options.seed. An op none of whose inputs takes a
+// gradient (greater, less, equal) is checked to be locally constant at the
+// example instead: each input's central differences must be zero.
 OpExampleCheck gradcheck_op_example(std::unique_ptr<Op> op, const OpExample& example,
                                     const GradcheckOptions& options = {});
 // Checks a registered op at every example its OpInfo offers, the examples
@@ -252,6 +254,9 @@ struct OpMutantReport {
   // Examples at which the real op fails its check (a false alarm, or a wrong
   // op): mutants there prove nothing.
   std::vector<std::string> correct_failures;
+  // No input takes a gradient (greater, less, equal): every mutant is
+  // "not applicable", as the backward never runs.
+  bool forward_only = false;
   int killed() const;
   int counted() const;  // mutants not equivalent: the kill rate's denominator
   double kill_rate() const { return counted() == 0 ? 1.0 : double(killed()) / counted(); }

@@ -266,6 +266,16 @@ class Graph {
   void set_checked(bool checked) { checked_ = checked; }
   bool checked() const { return checked_; }
 
+  // Training or evaluation mode (training by default, as a PyTorch module).
+  // The graph passes the mode to every op node (Op::set_training), and to
+  // each op node built later: ops that behave differently in the two modes
+  // (dropout: identity in evaluation; batch normalization: batch statistics
+  // in training, running statistics in evaluation) read it there. Changing
+  // the mode starts a new epoch, so values computed in the old mode count as
+  // stale (backward refuses them until forward runs again).
+  void set_training(bool training);
+  bool training() const { return training_; }
+
   // ---- generations ----
   // Bumped whenever a leaf value changes: a node's value is fresh when its
   // value_epoch() equals it.
@@ -313,6 +323,7 @@ class Graph {
   std::unique_ptr<Executor> executor_;
   std::string scope_;
   bool checked_ = checked_by_default;
+  bool training_ = true;
   std::uint64_t epoch_ = 1;            // bumped whenever a leaf value changes
   std::uint64_t shape_version_ = 1;    // bumped whenever a leaf shape changes
   std::uint64_t grad_version_ = 1;     // bumped whenever requires_grad changes

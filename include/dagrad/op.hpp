@@ -135,6 +135,14 @@ class Op {
   // Whether a gradient flows to input i (class labels, for example, get none).
   virtual bool differentiable(int input_index) const { (void)input_index; return true; }
 
+  // Training or evaluation mode (Graph::set_training): the graph calls this
+  // on every op node when the mode changes and on each new node, before any
+  // forward run. Most ops compute the same function in both modes and
+  // ignore it; an op that does not (dropout, batch normalization) keeps the
+  // flag and reads it in forward. The graph starts a new epoch on a change,
+  // so no value computed in the old mode is reused.
+  virtual void set_training(bool training) { (void)training; }
+
   // Non-smooth points. An op with kinks (abs in l1, relu) returns, for
   // element e of its first input's shape, the signed offset of that element
   // from the kink (x for relu, yhat - y for l1); perturbing element e of any

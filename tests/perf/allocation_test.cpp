@@ -134,5 +134,91 @@ TEST(Allocation, MlpTrainingStepAllocatesNothingOnceWarm) {
   EXPECT_LT(g.forward(loss)[0], first_loss);
 }
 
+TEST(Allocation, LenetTrainingStepAllocatesNothingOnceWarm) {
+  // A small lenet_step (issue 11's conv layers): conv, relu, max pool twice,
+  // flatten, two dense layers, softmax cross-entropy, backward, SGD.
+  Rng rng(4);
+  Graph g;
+  Expr x = g.input("x", random_normal(Shape{4, 1, 12, 12}, rng));
+  Expr labels = g.input("labels", Tensor{0, 1, 2, 1});
+  Conv2d conv1(g, 1, 4, {3, 3}, rng, "conv1"), conv2(g, 4, 8, {3, 3}, rng, "conv2", {.padding = {1, 1}, .groups = 2});
+  Linear fc1(g, 32, 16, rng, "fc1"), fc2(g, 16, 3, rng, "fc2");
+  MaxPool2d pool({2, 2});
+  Expr h = flatten(pool(relu(conv2(pool(relu(conv1(x)))))));
+  Expr loss = softmax_cross_entropy(fc2(relu(fc1(h))), labels);
+  SGD sgd(g.parameters(), 0.1);
+  double first_loss = g.forward(loss)[0];
+  EXPECT_EQ(allocations_when_warm(
+                [&] {
+                  g.forward(loss);
+                  g.backward(loss);
+                  sgd.step();
+                },
+                10),
+            0);
+  EXPECT_LT(g.forward(loss)[0], first_loss);
+}
+
+TEST(Allocation, LstmTrainingStepAllocatesNothingOnceWarm) {
+  // A small lstm_step: Embedding, LSTM over 5 steps, dense on every step,
+  // softmax cross-entropy, backward through time, SGD; in both dtypes.
+  for (DType dtype : {DType::float64, DType::float32}) {
+    Rng rng(4);
+    Graph g;
+    Tensor char_values(Shape{5, 3}), next_values(Shape{15});
+    for (std::int64_t i = 0; i < 15; ++i) char_values.set(i, double(i % 7)), next_values.set(i, double((i + 1) % 7));
+    Embedding embed(g, 7, 4, rng, "embed", dtype);
+    LSTM lstm(g, 4, 6, rng, "lstm", dtype);
+    Linear readout(g, 6, 7, rng, "readout", init::Method::xavier_uniform, dtype);
+    Expr states = lstm(embed(g.input("chars", char_values)));
+    Expr loss = softmax_cross_entropy(readout(reshape(states, {15, 6})), g.input("next", next_values.to(dtype)));
+    SGD sgd(g.parameters(), 0.1);
+    const double first_loss = g.forward(loss).get(0);
+    EXPECT_EQ(allocations_when_warm(
+                  [&] {
+                    g.forward(loss);
+                    g.backward(loss);
+                    sgd.step();
+                  },
+                  10),
+              0);
+    EXPECT_LT(g.forward(loss).get(0), first_loss);
+  }
+}
+
+TEST(Allocation, Float32MlpTrainingStepsAllocateNothingOnceWarm) {
+  // `dagrad train --dtype float32`'s loop: float64 minibatches converted
+  // into float32 inputs, an nn::MLP of dtype float32, Adam (its moments in
+  // float32), the loss read back as a double. Warm: nothing is allocated.
+  Rng rng(5);
+  Dataset data = planar_flower(400, 1);
+  Graph g;
+  Expr x = g.input("x", Tensor(Shape{1, 2}, DType::float32));
+  Expr y = g.input("y", Tensor(Shape{1, 1}, DType::float32));
+  MLP model(g, {2, 16, 8, 1}, Activation::tanh, rng, {}, DType::float32);
+  Expr logits = model(x);
+  Expr loss = bce_with_logits(logits, y, "loss");
+  Adam adam(model.parameters(), 0.02);
+  Minibatches batches(data, 50, rng);  // 8 full batches: every step has the same shapes
+  double loss_sum = 0;
+  auto epoch = [&] {
+    loss_sum = 0;
+    for (const Batch& batch : batches) {
+      g.set_value(x, batch.x);
+      g.set_value(y, batch.y);
+      g.forward(loss);
+      g.backward(loss);
+      adam.step();
+      loss_sum += loss.value().item();
+    }
+  };
+  epoch();
+  const double first_epoch_loss = loss_sum;
+  EXPECT_EQ(allocations_when_warm(epoch, 5), 0);
+  EXPECT_EQ(model.parameters()[0].dtype(), DType::float32);
+  EXPECT_EQ(logits.value().dtype(), DType::float32);
+  EXPECT_LT(loss_sum, first_epoch_loss);  // the steps trained
+}
+
 }  // namespace
 }  // namespace dagrad

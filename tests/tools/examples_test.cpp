@@ -54,6 +54,31 @@ TEST(Examples, CsvMlpLearnsTheShippedSpirals) {
   EXPECT_GE(reported_accuracy(r.out, "test"), 0.90) << r.out;
 }
 
+// The course's regularization exercise: the plain network overfits the
+// noisy moons; L2 and dropout trade training accuracy for test accuracy.
+// Figures as printed on x86-64 (README); other CPUs may round a step
+// differently, hence the 0.02 margin around each.
+TEST(Examples, DeepNetworkShowsTheEffectOfL2AndDropout) {
+  ExampleRun r = run_example("deep_network");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const double plain_train = reported_accuracy(r.out, "plain train"), plain_test = reported_accuracy(r.out, "plain test");
+  const double l2_train = reported_accuracy(r.out, "L2 train"), l2_test = reported_accuracy(r.out, "L2 test");
+  const double dropout_train = reported_accuracy(r.out, "dropout train");
+  const double dropout_test = reported_accuracy(r.out, "dropout test");
+  EXPECT_NEAR(plain_train, 0.9750, 0.02) << r.out;
+  EXPECT_NEAR(plain_test, 0.8240, 0.02) << r.out;
+  EXPECT_NEAR(l2_train, 0.9000, 0.02) << r.out;
+  EXPECT_NEAR(l2_test, 0.8710, 0.02) << r.out;
+  EXPECT_NEAR(dropout_train, 0.9600, 0.02) << r.out;
+  EXPECT_NEAR(dropout_test, 0.8460, 0.02) << r.out;
+  // Regularization narrows the gap between training and test accuracy and
+  // raises the test accuracy.
+  EXPECT_GT(l2_test, plain_test) << r.out;
+  EXPECT_LT(l2_train - l2_test, plain_train - plain_test) << r.out;
+  EXPECT_GT(dropout_test, plain_test) << r.out;
+  EXPECT_LT(dropout_train - dropout_test, plain_train - plain_test) << r.out;
+}
+
 TEST(Examples, CsvMlpReportsABadFile) {
   ExampleRun r = run_example("csv_mlp", "/no/such/file.csv");
   EXPECT_EQ(r.status, 2);

@@ -119,8 +119,8 @@ TEST_F(ReliabilityCli, SaveNonFiniteKeepsADivergedModelAndItLoadsBack) {
   EXPECT_EQ(run.status, 1) << run.out << run.err;
   EXPECT_TRUE(mentions(run, "dagrad train: training diverged at epoch 1: ")) << run.err;
   ASSERT_TRUE(fs::exists(path("m.json"))) << run.err;
-  TensorFile file = load_tensor_file(path("m.json"));
-  EXPECT_EQ(file.tensors.at("layer1/W").shape(), (Shape{2, 8}));
+  Model model = load_model(path("m.json"));
+  EXPECT_EQ(model.graph->find("layer1/W").shape(), (Shape{2, 8}));
 }
 
 TEST_F(ReliabilityCli, SavingThroughALinkOrOntoAFifoIsRefusedWithStatusTwo) {

@@ -7,6 +7,11 @@
 // mean and standard deviation (also applied to the test set, and saved with
 // the model), so CSV columns of any scale train with the same defaults.
 //
+// --dtype float32 trains the same model (the same initial draws) in single
+// precision: the data and its standardization stay float64 and are
+// converted as each batch enters the graph. --save writes a model file
+// (dagrad/model.hpp) that `dagrad predict` runs.
+//
 // A run whose loss or parameters become NaN or infinite has diverged: it
 // stops, names the epoch, saves nothing (unless --save-non-finite) and exits
 // with status 1.
@@ -16,6 +21,7 @@
 #include <cmath>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +30,7 @@
 #include "command.hpp"
 #include "dagrad/dagrad.hpp"
 #include "dagrad/data.hpp"
+#include "dagrad/model.hpp"
 #include "dagrad/nn.hpp"
 #include "dagrad/optim.hpp"
 #include "dagrad/train.hpp"
@@ -47,6 +54,7 @@ struct TrainFlags {
   bool save_non_finite = false;
   bool check_finite = false;
   std::string report;
+  std::string dtype = "float64";
 };
 
 // "4" -> {4}; "32,16" -> {32, 16}; "0" -> {} (no hidden layer: logistic
@@ -79,7 +87,7 @@ std::vector<std::int64_t> parse_hidden(const std::string& text) {
 Dataset load_training_data(const TrainFlags& flags) {
   if (flags.data == "planar") return planar_flower(400, std::uint32_t(1));
   if (flags.data == "moons") return two_moons(400, 0.15, 1);
-  return load_csv(flags.data, {flags.label, {}});
+  return load_csv(flags.data, {flags.label, {}, /*label_required=*/true});
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const TrainFlags& flags, std::vector<Expr> parameters) {
@@ -98,7 +106,7 @@ void check_model_fits(const std::vector<std::int64_t>& sizes, std::int64_t large
     widths += double(sizes[i]);
     if (i + 1 < sizes.size()) parameters += double(sizes[i]) * double(sizes[i + 1]) + double(sizes[i + 1]);
   }
-  const double bytes = 8.0 * (4.0 * parameters + 8.0 * double(largest_batch) * widths);
+  const double bytes = double(size_of(parse_dtype(flags.dtype))) * (4.0 * parameters + 8.0 * double(largest_batch) * widths);
   const double memory = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGESIZE));
   if (bytes > memory) {
     throw Error(fmt::format("--hidden {}: the model ({:.0f} parameters, layers {}) needs about {:.3g} GB, more than this "
@@ -127,6 +135,7 @@ double evaluate(Graph& graph, Expr x, Expr logits, const Dataset& data) {
 int run_train(const TrainFlags& flags) {
   const std::vector<std::int64_t> hidden = parse_hidden(flags.hidden);
   const Activation activation = parse_activation(flags.activation);
+  const DType dtype = parse_dtype(flags.dtype);
 
   Dataset train = load_training_data(flags);
   if (train.class_count() < 2) {
@@ -135,7 +144,7 @@ int run_train(const TrainFlags& flags) {
   }
   std::optional<Dataset> test;
   if (!flags.test.empty()) {
-    test = load_csv(flags.test, {flags.label, train.classes});
+    test = load_csv(flags.test, {flags.label, train.classes, /*label_required=*/true});
     if (test->feature_names != train.feature_names) {
       throw FileError(fmt::format("{}: the feature columns ({}) differ from the training data's ({})", flags.test,
                                   fmt::join(test->feature_names, ", "), fmt::join(train.feature_names, ", ")));
@@ -153,9 +162,9 @@ int run_train(const TrainFlags& flags) {
 
   Graph graph;
   Rng rng(flags.seed);
-  Expr x = graph.input("x", Tensor(Shape{1, train.features()}));
-  Expr y = graph.input("y", Tensor(Shape{1, 1}));
-  MLP model(graph, sizes, activation, rng);
+  Expr x = graph.input("x", Tensor(Shape{1, train.features()}, dtype));
+  Expr y = graph.input("y", Tensor(Shape{1, 1}, dtype));
+  MLP model(graph, sizes, activation, rng, {}, dtype);
   Expr logits = model(x);
   Expr loss = binary ? bce_with_logits(logits, y, "loss") : softmax_cross_entropy(logits, y, "loss");
   std::unique_ptr<Optimizer> optimizer = make_optimizer(flags, model.parameters());
@@ -163,8 +172,8 @@ int run_train(const TrainFlags& flags) {
   fmt::print("training an MLP {} ({}) on {}: {} examples, {} features, {} classes\n", fmt::join(sizes, "-"),
              hidden.empty() ? std::string("no hidden layer") : std::string(to_string(activation)), flags.data,
              train.size(), train.features(), train.class_count());
-  fmt::print("{} with learning rate {}, batch {}, {} epochs, seed {}\n", flags.optimizer, flags.learning_rate,
-             flags.batch, flags.epochs, flags.seed);
+  fmt::print("{} with learning rate {}, batch {}, {} epochs, seed {}{}\n", flags.optimizer, flags.learning_rate,
+             flags.batch, flags.epochs, flags.seed, dtype == DType::float64 ? "" : ", in float32");
   std::fflush(stdout);
 
   Minibatches batches(train, flags.batch, rng);
@@ -202,19 +211,13 @@ int run_train(const TrainFlags& flags) {
   }
   progress.finish();
 
+  // The model file: the graph up to the logits (the loss is left out), its
+  // parameters, and the standardization; the input holds one row of zeros
+  // rather than the last data it saw.
   auto save = [&] {
-    TensorFile file = parameter_file(model.parameters());
-    file.tensors["input/mean"] = standardizer.mean;
-    file.tensors["input/scale"] = standardizer.scale;
-    file.info = {{"model", "mlp"},
-                 {"sizes", fmt::format("{}", fmt::join(sizes, ","))},
-                 {"activation", std::string(to_string(activation))},
-                 {"loss", binary ? "bce_with_logits" : "softmax_cross_entropy"},
-                 {"features", fmt::format("{}", fmt::join(train.feature_names, ","))},
-                 {"label", train.label_name},
-                 {"classes", fmt::format("{}", fmt::join(train.classes, ","))},
-                 {"note", "inputs are standardized: (x - input/mean) / input/scale"}};
-    save_tensor_file(flags.save, file);
+    graph.set_value(x, Tensor(Shape{1, train.features()}, dtype));
+    save_model(flags.save, graph, x, std::span<const Expr>(&logits, 1),
+               ModelMetadata{train.feature_names, train.label_name, train.classes, standardizer});
     fmt::print("saved the model to {}\n", flags.save);
   };
   if (divergence) {
@@ -279,7 +282,12 @@ const CommandRegistration registration{
           ->check(CLI::IsMember({"sgd", "momentum", "adam"}))
           ->capture_default_str();
       app.add_option("--seed", flags->seed, "Seed of the initial weights and the batch order")->capture_default_str();
-      app.add_option("--save", flags->save, "Write the trained parameters to this JSON file");
+      app.add_option("--save", flags->save,
+                     "Write the trained model (graph, parameters, standardization) to this model file, for "
+                     "`dagrad predict`");
+      app.add_option("--dtype", flags->dtype, "Train in float64 or float32")
+          ->check(CLI::IsMember({"float64", "float32"}))
+          ->capture_default_str();
       app.add_flag("--check-finite", flags->check_finite,
                    "Check every value and gradient while training: a diverging run names the first node that "
                    "became NaN or infinite, its op and its inputs' ranges");

@@ -277,6 +277,19 @@ TEST(Gradcheck, AWrongBackwardIsCaughtAwayFromTheKinks) {
   EXPECT_GRADIENTS_OK(h, loss2, {x2});
 }
 
+TEST(Gradcheck, JsonSpellsNonFiniteFiguresAsGraphFilesDo) {
+  Graph g;
+  Expr x = g.input("x", normal({2, 3}, 8), true);
+  // A backward that multiplies by NaN: the analytic gradient is NaN.
+  Expr loss = l2(scale(x, 2.0, std::nan(""), "nan_backward"), g.constant(Tensor(Shape{2, 3}, 0.0)), "loss");
+  GradcheckReport report = gradcheck(g, loss);
+  ASSERT_TRUE(std::isnan(report.leaves[0].result.worst_analytic));
+  nlohmann::json json = nlohmann::json::parse(report.to_json());
+  EXPECT_EQ(json["passed"], false);
+  EXPECT_EQ(json["leaves"][0]["worst_analytic"], "NaN");
+  EXPECT_EQ(json["leaves"][0]["passed"], false);
+}
+
 TEST(Gradcheck, JsonHasTheWholeReport) {
   Graph g;
   Expr x = g.input("x", normal({2, 3}, 8), true);

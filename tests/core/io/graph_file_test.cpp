@@ -283,7 +283,7 @@ const Malformed malformed_files[] = {
      ": node \"s\" (nodes[0]): \"shape\" belongs to leaves (input, parameter, constant); an op node's shape is "
      "inferred from its inputs"},
     {"unknown node key", R"({"dagrad": 1, "nodes": [{"name": "x", "op": "input", "shape": [], "value": [1], "grad": 0}]})",
-     ": node \"x\" (nodes[0]): unknown key \"grad\" (a node has name, op, shape, value, requires_grad, inputs, attrs)"},
+     ": node \"x\" (nodes[0]): unknown key \"grad\" (a node has name, op, dtype, shape, value, requires_grad, inputs, attrs)"},
     {"missing attribute", R"({"dagrad": 1, "nodes": [{"name": "x", "op": "input", "shape": [2], "value": [1, 2]},
                                                      {"name": "v", "op": "reshape", "inputs": ["x"]}]})",
      ": node \"v\" (nodes[1]): reshape: missing attribute \"shape\""},

@@ -1,0 +1,139 @@
+// What the structure ops (concat, stack, slice, index_select, pad,
+// broadcast_to, expand_dims, squeeze) share, and a user's own such op may
+// use: NumPy's axis rule, the split of a shape around one axis, a strided
+// walk over a box of a row-major buffer, and the join/split kernels of
+// concat and stack. Op-agnostic, like broadcast.hpp and reduction.hpp.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "dagrad/eigen.hpp"
+
+namespace dagrad {
+
+// NumPy's axis rule: an axis in [-rank, rank) counts from the end when
+// negative. Throws ShapeError "axis 3 is out of range for shape (2, 3):
+// expected -2 to 1". `rank` may exceed shape.rank() (expand_dims and stack
+// accept one more axis than their input has).
+inline int normalize_axis(std::int64_t axis, int rank, const Shape& shape) {
+  if (axis < -rank || axis >= rank) {
+    throw ShapeError(fmt::format("axis {} is out of range for shape {}: expected {} to {}", axis, shape, -rank, rank - 1));
+  }
+  return int(axis < 0 ? axis + rank : axis);
+}
+
+// A shape as (outer, length, inner) around `axis`: the elements before the
+// axis, along it and after it.
+struct AxisSplit {
+  std::int64_t outer = 1, length = 1, inner = 1;
+};
+inline AxisSplit split_at_axis(const Shape& shape, int axis) {
+  AxisSplit split;
+  for (int k = 0; k < shape.rank(); ++k) {
+    if (k < axis) split.outer *= shape[k];
+    if (k == axis) split.length = shape[k];
+    if (k > axis) split.inner *= shape[k];
+  }
+  return split;
+}
+
+// Element strides of a contiguous row-major tensor of `shape`.
+inline std::array<std::int64_t, Shape::max_rank> row_major_strides(const Shape& shape) {
+  std::array<std::int64_t, Shape::max_rank> strides{};
+  std::int64_t stride = 1;
+  for (int axis = shape.rank() - 1; axis >= 0; --axis) {
+    strides[std::size_t(axis)] = stride;
+    stride *= shape[axis];
+  }
+  return strides;
+}
+
+// NumPy's basic slice begin:end:step over an axis of `length`
+// (PySlice_AdjustIndices): a negative index counts from the end, and
+// out-of-range ones clamp. `start` is the first picked index when count > 0.
+struct SliceRange {
+  std::int64_t start = 0, count = 0;
+};
+inline SliceRange slice_range(std::int64_t begin, std::int64_t end, std::int64_t step, std::int64_t length) {
+  auto adjust = [&](std::int64_t index) {
+    if (index < 0) return index + length < 0 ? (step < 0 ? -1 : 0) : index + length;
+    return index >= length ? (step < 0 ? length - 1 : length) : index;
+  };
+  const std::int64_t start = adjust(begin), stop = adjust(end);
+  if (step < 0) return {start, stop < start ? (start - stop - 1) / -step + 1 : 0};
+  return {start, start < stop ? (stop - start - 1) / step + 1 : 0};
+}
+
+// A box of elements in a row-major buffer: its extent along each axis, the
+// buffer offset between neighbours along each axis (0 repeats an element,
+// negative walks backwards) and the offset of its first element.
+struct StridedBox {
+  int rank = 0;
+  std::array<std::int64_t, Shape::max_rank> extent{}, stride{};
+  std::int64_t offset = 0;
+};
+
+// Calls visit(offset) for every element of the box in row-major order: the
+// i-th call is element i of a contiguous tensor of the box's extents. An
+// empty box visits nothing; a rank-0 box visits its one element.
+template <class Visit>
+void for_each_in_box(const StridedBox& box, Visit&& visit) {
+  for (int axis = 0; axis < box.rank; ++axis) {
+    if (box.extent[std::size_t(axis)] == 0) return;
+  }
+  const int last = box.rank - 1;
+  const std::int64_t inner = box.rank == 0 ? 1 : box.extent[std::size_t(last)];
+  const std::int64_t inner_stride = box.rank == 0 ? 0 : box.stride[std::size_t(last)];
+  std::array<std::int64_t, Shape::max_rank> index{};
+  std::int64_t offset = box.offset;
+  for (;;) {
+    for (std::int64_t j = 0; j < inner; ++j) visit(offset + j * inner_stride);
+    int axis = last - 1;  // next row: an odometer over the leading axes
+    for (; axis >= 0; --axis) {
+      const auto a = std::size_t(axis);
+      offset += box.stride[a];
+      if (++index[a] < box.extent[a]) break;
+      offset -= box.stride[a] * box.extent[a];
+      index[a] = 0;
+    }
+    if (axis < 0) return;
+  }
+}
+
+// concat's and stack's forward: the output seen as `outer` rows, each the
+// parts' rows side by side (part k's row holds part.size() / outer
+// elements), so joining is one block copy per part.
+template <class T>
+void join_rows(std::span<const TensorView> parts, std::int64_t outer, TensorView output) {
+  if (outer == 0) return;
+  Eigen::Map<RowMajorArray<T>> joined(output.data<T>(), outer, output.size() / outer);
+  Eigen::Index column = 0;
+  for (const TensorView& part : parts) {
+    const Eigen::Index width = part.size() / outer;
+    joined.middleCols(column, width) = Eigen::Map<const RowMajorArray<T>>(part.data<T>(), outer, width);
+    column += width;
+  }
+}
+
+// Their backward: each needed slot gets its part's block of dy's rows, as
+// the op contract says (assigned, or added when the slot accumulates).
+template <class T>
+void split_rows(std::span<const TensorView> parts, const TensorView& dy, std::int64_t outer,
+                std::span<GradientSlot> slots) {
+  if (outer == 0) return;
+  Eigen::Map<const RowMajorArray<T>> joined(dy.data<T>(), outer, dy.size() / outer);
+  Eigen::Index column = 0;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    GradientSlot& slot = slots[k];
+    const Eigen::Index width = parts[k].size() / outer;
+    if (slot.needed) {
+      assign_or_add(Eigen::Map<RowMajorArray<T>>(slot.grad.data<T>(), outer, width),
+                    joined.middleCols(column, width), slot.accumulate);
+    }
+    column += width;
+  }
+}
+
+}  // namespace dagrad

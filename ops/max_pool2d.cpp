@@ -1,0 +1,88 @@
+// y[n,c,i,j] = max of x[n,c] over window (i, j); dx = dy sent to the window's first maximum (row-major order)
+//
+// PyTorch's F.max_pool2d(x, kernel, stride, padding) with ceil_mode off and no dilation: attributes "kernel",
+// "stride" (the kernel by default) and "padding" ([h, w]); the padding is -inf, so it is never the maximum, and at
+// most half the kernel (as PyTorch requires). Ties: the first maximum scanned wins, and a NaN wins (as PyTorch).
+// Forward keeps each output's argmax (a flat index into x) for backward.
+#include <cmath>
+
+#include <fmt/ranges.h>
+
+#include "dagrad/eigen.hpp"
+#include "dagrad/im2col.hpp"
+#include "dagrad/ops.hpp"
+
+namespace {
+using namespace dagrad;
+
+class MaxPool2d final : public TypedOp<MaxPool2d> {
+ public:
+  explicit MaxPool2d(const Attrs& attrs) : window_(window_from_attrs("max_pool2d", attrs, WindowKind::pooling)) {}
+  std::string_view name() const override { return "max_pool2d"; }
+  Attrs attrs() const override { return window_attrs(window_, WindowKind::pooling); }
+  std::string label() const override { return fmt::format("max_pool2d {}x{}{}", window_.kernel[0], window_.kernel[1], window_.summary()); }
+  int arity() const override { return 1; }
+  Shape infer_shape(std::span<const Shape> in) const override {
+    if (in[0].rank() != 4) throw ShapeError(fmt::format("needs x (N, C, H, W), got shape {}", in[0]));
+    if (2 * window_.padding[0] > window_.kernel[0] || 2 * window_.padding[1] > window_.kernel[1]) {
+      throw ShapeError(fmt::format("padding {} is more than half the kernel {}", window_.padding, window_.kernel));
+    }
+    return window_.output_shape(in[0], in[0][1]);
+  }
+  template <class T> void forward_as(std::span<const TensorView> in, TensorView y) {
+    const T* x = in[0].data<T>();
+    T* out = y.data<T>();
+    argmax_.resize(std::size_t(y.size()));
+    for_each_window(window_, in[0].shape(), [&](std::int64_t output, std::int64_t first, auto&& taps) {
+      T best = -std::numeric_limits<T>::infinity();
+      std::int64_t best_index = first;
+      taps([&](std::int64_t index) {
+        if (x[index] > best || std::isnan(x[index])) best = x[index], best_index = index;
+      });
+      out[output] = best;
+      argmax_[std::size_t(output)] = best_index;
+    });
+  }
+  template <class T> void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy, std::span<GradientSlot> grads) {
+    T* dx = grads[0].grad.data<T>();
+    if (!grads[0].accumulate) flat<T>(grads[0].grad).setZero();
+    for (std::size_t i = 0; i < argmax_.size(); ++i) dx[argmax_[i]] += dy.data<T>()[i];
+  }
+  // The gradient jumps where x[e] crosses the largest other value of a window holding it: the offset is
+  // x[e] minus that value, for the window where it is smallest in magnitude.
+  bool has_kinks() const override { return true; }
+  double kink_offset(std::span<const TensorView> in, std::int64_t element) const override {
+    double nearest = std::numeric_limits<double>::infinity();
+    for_each_window(window_, in[0].shape(), [&](std::int64_t, std::int64_t, auto&& taps) {
+      double others = -std::numeric_limits<double>::infinity();
+      bool holds = false;
+      taps([&](std::int64_t index) { index == element ? void(holds = true) : void(others = std::max(others, in[0].get(index))); });
+      const double offset = in[0].get(element) - others;
+      if (holds && std::abs(offset) < std::abs(nearest)) nearest = offset;
+    }, element / (in[0].shape()[2] * in[0].shape()[3]));
+    return nearest;
+  }
+  static std::vector<OpExample> examples(Rng& rng) {
+    auto pool = [&](Shape x, std::vector<std::int64_t> kernel, Attrs attrs) {
+      attrs.set("kernel", kernel);
+      return OpExample{{random_normal(x, rng)}, std::move(attrs), {}};
+    };
+    using Pair = std::vector<std::int64_t>;
+    return {pool({1, 1, 4, 4}, {2, 2}, {}), pool({2, 3, 5, 6}, {3, 3}, {{"stride", Pair{2, 2}}, {"padding", Pair{1, 1}}}),
+            pool({1, 2, 5, 5}, {2, 3}, {{"stride", Pair{1, 2}}}), pool({2, 1, 3, 3}, {3, 3}, {{"stride", Pair{1, 1}}, {"padding", Pair{1, 1}}})};
+  }
+ private:
+  Window2d window_;
+  std::vector<std::int64_t> argmax_;  // per output, the flat index of its maximum in x; sized once
+};
+}  // namespace
+
+namespace dagrad {
+Expr max_pool2d(Expr x, std::array<std::int64_t, 2> kernel, std::array<std::int64_t, 2> stride,
+                std::array<std::int64_t, 2> padding, std::string name) {
+  const Window2d window{.kernel = kernel, .stride = stride == std::array<std::int64_t, 2>{0, 0} ? kernel : stride, .padding = padding};
+  return x.graph().add_op(std::make_unique<MaxPool2d>(window_attrs(window, WindowKind::pooling)), {x}, std::move(name));
+}
+}  // namespace dagrad
+
+DAGRAD_REGISTER_OP(max_pool2d, MaxPool2d)

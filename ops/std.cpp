@@ -1,0 +1,61 @@
+// y = sqrt(sum((x - mean)^2) / (n - correction)) over every element or one axis; dx = dy (x - mean) / ((n - correction) y)
+//
+// PyTorch's std(x, dim, correction, keepdim), with its gradient at y = 0 (a
+// constant lane, where sqrt has its kink): 0, where the formula gives 0/0
+// (PyTorch masks it to 0). Attributes as var's: {"axis": k, "keepdims":
+// bool, "correction": c}, c an integer >= 0, default 1 (PyTorch's unbiased
+// default); n <= correction is an error unless the result is empty.
+#include "dagrad/eigen.hpp"
+#include "dagrad/ops.hpp"
+#include "dagrad/reduction.hpp"
+
+namespace {
+using namespace dagrad;
+
+class Std final : public TypedOp<Std> {
+ public:
+  Std() = default;
+  explicit Std(const Attrs& attrs) : reduction_(VarianceReduction::from_attrs("std", attrs)) {}
+  explicit Std(VarianceReduction reduction) : reduction_(reduction) {}
+
+  std::string_view name() const override { return "std"; }
+  Attrs attrs() const override { return reduction_.attrs(); }
+  std::string label() const override { return reduction_.label("std"); }
+  int arity() const override { return 1; }
+  Shape infer_shape(std::span<const Shape> inputs) const override { return reduction_.result_shape(inputs[0]); }
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
+    reduction_.variance(inputs[0], output);
+    flat<T>(output) = flat<T>(output).sqrt();
+  }
+  template <class T>
+  void backward_as(std::span<const TensorView> inputs, const TensorView& output, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    const T divisor = T(reduction_.divisor(inputs[0].shape()));
+    const T* y = output.data<T>();
+    reduction_.axes().spread_deviations<T>(inputs[0], grads[0], [&](std::int64_t lane) {
+      return y[lane] == 0 ? T(0) : dy.data<T>()[lane] / (divisor * y[lane]);
+    });
+  }
+  // The kink at a constant lane: element e's offset is its lane's variance.
+  bool has_kinks() const override { return true; }
+  double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
+    return reduction_.lane_variance(inputs[0], element);
+  }
+
+  static std::vector<OpExample> examples(Rng& rng) { return VarianceReduction::examples(rng); }
+
+ private:
+  VarianceReduction reduction_;
+};
+}  // namespace
+
+namespace dagrad {
+Expr std(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Std>(), {x}, std::move(name)); }
+Expr std(Expr x, std::int64_t axis, bool keepdims, std::int64_t correction, std::string name) {
+  return x.graph().add_op(std::make_unique<Std>(VarianceReduction("std", AxisReduction(axis, keepdims), correction)),
+                          {x}, std::move(name));
+}
+}  // namespace dagrad
+
+DAGRAD_REGISTER_OP(std, Std)
