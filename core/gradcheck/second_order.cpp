@@ -14,7 +14,8 @@ namespace dagrad {
 namespace {
 
 // An op object lent to a check graph (check_symbolic_nodes): everything is
-// the graph's own op's.
+// the graph's own op's. set_training is not passed on: the op keeps its own
+// graph's mode, and the check graph must not change it.
 class BorrowedOp final : public Op {
  public:
   explicit BorrowedOp(Op& inner) : inner_(inner) {}

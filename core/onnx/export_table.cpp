@@ -573,6 +573,37 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
                                       "Graph::set_training(false) first, as for inference", c.node().name()));
             }}},
       // (end of normalization)
+      // ---- higher-order helpers (issue 15) ----
+      // The gradient ops that symbolic backwards build (relu, l1,
+      // softmax_cross_entropy), so that a graph holding a gradient exports.
+      // y = g where x > 0, else 0
+      {"mask_positive",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::string positive = c.emit("Greater", {c.input(1), c.scalar("zero", 0.0)});
+              c.emit_output("Where", {positive, c.input(0), c.scalar("zero", 0.0)});
+            }}},
+      // y = g * sign(x): multiplying by -1, 0 or 1 is exact, as dagrad's select.
+      {"mul_sign",
+       {.composite = true,
+        .emit = [](ExportContext& c) { c.emit_output("Mul", {c.input(0), c.emit("Sign", {c.input(1)})}); }}},
+      // y = p - onehot(labels): labels (as int64, one per row) compared with
+      // the class numbers 0..classes-1 give the one-hot rows.
+      {"sub_one_hot",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const std::int64_t classes = c.input_shape(0)[1];
+              std::vector<std::int64_t> class_numbers;
+              for (std::int64_t k = 0; k < classes; ++k) class_numbers.push_back(k);
+              const std::string labels = c.emit("Cast", {c.input(1)}, {{"to", std::int64_t{onnx::TensorProto::INT64}}});
+              const std::string column = c.emit("Reshape", {labels, c.int64s("column", {-1, 1})});
+              const std::string hit = c.emit("Equal", {column, c.int64s("classes", class_numbers)});
+              const std::string one_hot = c.emit("Where", {hit, c.scalar("one", 1.0), c.scalar("zero", 0.0)});
+              c.emit_output("Sub", {c.input(0), one_hot});
+            }}},
+      // (end of higher-order helpers)
   };
   return rules;
 }

@@ -7,40 +7,10 @@
 #include "command.hpp"
 #include "dagrad/dagrad.hpp"
 #include "graph_commands.hpp"
+#include "json_output.hpp"
 
 namespace dagrad::cli {
 namespace {
-
-// Full double precision; NaN and infinities as strings, as in graph files,
-// since JSON has no numbers for them.
-std::string json_number(double v) {
-  if (std::isnan(v)) return "\"NaN\"";
-  if (std::isinf(v)) return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
-  return fmt::format("{:.17g}", v);
-}
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", int(c));
-        else out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string json_tensor(const TensorView& t) {
-  std::vector<std::string> values;
-  values.reserve(std::size_t(t.size()));
-  for (double v : t) values.push_back(json_number(v));
-  return fmt::format("{{\"shape\": [{}], \"value\": [{}]}}", fmt::join(t.shape().dims(), ", "), fmt::join(values, ", "));
-}
 
 // The leaves the gradient is taken with respect to, in graph order; a leaf
 // the output does not depend on gets zeros.

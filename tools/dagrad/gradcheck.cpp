@@ -7,6 +7,8 @@
 //   dagrad gradcheck model.json --dot failures.svg   ... with failing nodes drawn red
 //   dagrad gradcheck --eps 1e-7 --threshold 2e-7      the pass rule's settings (echoed in every report)
 //   dagrad gradcheck --mutants [--op relu]  the checker's self-test: kill rate per op
+//   dagrad gradcheck --order 2 [--op relu | model.json]  symbolic backwards: against the
+//                                         kernels, and second derivatives against finite differences
 //
 // Exit status: 0 all checks pass, 1 any fails, 2 bad usage (unknown flag or
 // op, unreadable file, bad options).
@@ -174,6 +176,7 @@ struct Settings {
   std::uint64_t seed = 0;
   double eps = defaults.eps, atol = defaults.atol, rtol = defaults.rtol, threshold = defaults.threshold;
   bool mutants = false;
+  int order = 1;
   bool fast = false;
   int projections = 8;
   bool verbose = false;
@@ -303,6 +306,60 @@ int run_mutants(const Settings& settings, const GradcheckOptions& options) {
   return survivors == 0 && false_alarms == 0 ? exit_ok : exit_failed;
 }
 
+// `--order 2`: one line per check. Listing every op, ops without a
+// symbolic backward are named and left out; asked for by --op or met in a
+// graph file, they fail.
+int run_second_order(const Settings& settings, const GradcheckOptions& options) {
+  if (!settings.json_path.empty() || !settings.junit_path.empty() || !settings.dot_path.empty() ||
+      !settings.html_path.empty()) {
+    throw Error("--order 2 prints its report; --json, --junit, --dot and --html are for first-order checks");
+  }
+  const bool from_file = !settings.graph_file.empty();
+  const bool every_op = !from_file && settings.ops.empty();
+  std::vector<SymbolicCheck> checks;
+  if (from_file) {
+    LoadedGraph loaded = load_graph(settings.graph_file);
+    if (loaded.outputs.empty()) throw Error(fmt::format("{}: the file lists no \"outputs\"", settings.graph_file));
+    checks = check_symbolic_nodes(*loaded.graph, loaded.outputs.front(), options);
+  } else {
+    std::vector<std::string> names = every_op ? OpRegistry::global().names() : settings.ops;
+    for (const std::string& name : names) OpRegistry::global().find(name);  // unknown op: Error, exit 2
+    for (const std::string& name : names) {
+      for (SymbolicCheck& check : check_symbolic_op(name, options)) checks.push_back(std::move(check));
+    }
+  }
+  int failed = 0, passed = 0;
+  std::vector<std::string> without, failing;
+  for (const SymbolicCheck& check : checks) {
+    const std::string what = check.node.empty() ? fmt::format("{} {}", check.op, check.description)
+                                                : fmt::format("node \"{}\" ({})", check.node, check.op);
+    if (every_op && check.note.find("has no symbolic backward") != std::string::npos) {
+      if (std::find(without.begin(), without.end(), check.op) == without.end()) without.push_back(check.op);
+      continue;
+    }
+    if (check.passed) {
+      ++passed;
+      fmt::print("ok      {}: first order {:.1e}, second order {:.3f} of the tolerance ({} elements, {} skipped)\n",
+                 what, check.first_order_error, check.second_order_error, check.checked, check.skipped);
+    } else {
+      ++failed;
+      fmt::print("FAILED  {}\n", check.note);
+      const std::string name = check.node.empty() ? check.op : fmt::format("node \"{}\"", check.node);
+      if (std::find(failing.begin(), failing.end(), name) == failing.end()) failing.push_back(name);
+    }
+  }
+  if (!without.empty()) {
+    fmt::print("\nwithout a symbolic backward (not checked): {}\n", fmt::join(without, ", "));
+  }
+  if (failed == 0) {
+    fmt::print("\n{} second-order checks passed ({})\n", passed, settings_line(options));
+    return exit_ok;
+  }
+  fmt::print("\n{} of {} second-order checks FAILED ({}): {}\n", failed, failed + passed, settings_line(options),
+             fmt::join(failing, ", "));
+  return exit_failed;
+}
+
 int run_gradcheck(const Settings& settings) {
   GradcheckOptions options;
   options.seed = settings.seed;
@@ -315,6 +372,7 @@ int run_gradcheck(const Settings& settings) {
 
   validate(options);
   if (settings.mutants) return run_mutants(settings, options);
+  if (settings.order == 2) return run_second_order(settings, options);
   auto start = std::chrono::steady_clock::now();
   bool from_file = !settings.graph_file.empty();
   std::vector<CheckRow> rows = from_file ? check_graph_file(settings, options) : check_ops(settings, options);
@@ -384,6 +442,12 @@ const CommandRegistration registration{
       app.add_flag("--mutants", settings->mutants,
                    "Self-test: run each op's examples with its backward broken in 7 ways and report the kill rate")
           ->excludes(app.get_option("FILE"));
+      app.add_option("--order", settings->order,
+                     "2: check symbolic backwards (higher-order gradients) against the kernels and their second "
+                     "derivatives against finite differences")
+          ->check(CLI::Range(1, 2))
+          ->excludes(app.get_option("--mutants"))
+          ->capture_default_str();
       app.add_flag("--fast", settings->fast, "Compare random projections u^T J v instead of full Jacobians");
       app.add_option("--projections", settings->projections, "Random projections per check in --fast mode")
           ->capture_default_str();

@@ -421,6 +421,32 @@ std::vector<OpCase> op_cases() {
          return std::vector<Expr>{batch_norm(x, w, b, mean, var, 0.2, 1.0 / 64, "y")};
        }},
       // (end of normalization)
+      // ---- higher-order helpers (issue 15) ----
+      {"mask_positive", "mask_positive",
+       [](Graph& g) {
+         Expr gradient = g.input("g", values(Shape{2, 3, 4}, 14));
+         Expr x = g.input("x", values(Shape{2, 3, 4}, 15));
+         return std::vector<Expr>{g.apply("mask_positive", {gradient, x}, {}, "y")};
+       }},
+      {"mul_sign", "mul_sign",
+       [](Graph& g) {
+         Expr gradient = g.input("g", values(Shape{3, 4}, 16));
+         Expr x = g.input("x", Tensor{{1.0, -2.0, 0.0, 3.0}, {-0.5, 0.0, 2.0, -1.0}, {0.25, 4.0, -3.0, 0.0}});
+         return std::vector<Expr>{g.apply("mul_sign", {gradient, x}, {}, "y")};
+       }},
+      {"sub_one_hot", "sub_one_hot",
+       [](Graph& g) {
+         Expr p = g.input("p", values(Shape{4, 3}, 17));
+         Expr labels = g.input("labels", Tensor{2.0, 0.0, 1.0, 2.0});
+         return std::vector<Expr>{g.apply("sub_one_hot", {p, labels}, {}, "y")};
+       }},
+      {"sub_one_hot_column_labels", "sub_one_hot",
+       [](Graph& g) {
+         Expr p = g.input("p", values(Shape{3, 4}, 18));
+         Expr labels = g.constant(Tensor(Shape{3, 1}, {3.0, 0.0, 1.0}), "labels");
+         return std::vector<Expr>{g.apply("sub_one_hot", {p, labels}, {}, "y")};
+       }},
+      // (end of higher-order helpers)
   };
 }
 
