@@ -30,6 +30,7 @@ class Reshape final : public TypedOp<Reshape> {
   std::string label() const override { return fmt::format("reshape ({})", fmt::join(target_, ", ")); }
 
   int arity() const override { return 1; }
+  bool output_views_input() const override { return true; }  // zero-copy: y is x's buffer (forward copies only for transients)
   Shape infer_shape(std::span<const Shape> inputs) const override {
     std::vector<std::int64_t> dims = target_;
     std::vector<std::int64_t> given;  // the dimensions other than -1, multiplied without overflow

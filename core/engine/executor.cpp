@@ -11,6 +11,7 @@
 #include "executor.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "run_checks.hpp"
 
@@ -56,7 +57,13 @@ struct Step {
   Op* op;
   std::size_t first_view;
   std::size_t input_count;
+  bool views_input = false;  // a zero-copy step: its output view is its input's buffer; nothing runs
 };
+
+// Zero-copy ops (Op::output_views_input): `input`'s buffer in the node's shape.
+TensorView viewed_as(const TensorView& input, const Node& node) {
+  return TensorView(node.shape(), input.raw(), input.dtype());
+}
 }  // namespace
 
 struct Executor::ForwardPlan {
@@ -166,15 +173,27 @@ void Executor::prepare(ForwardPlan& plan) {
     ++step_index;
   }
 
+  // Shapes changed, so buffers may move: zero-copy nodes (of any plan) lose
+  // their views until a run points them again. (A new plan at unchanged
+  // shapes moves nothing: views other plans made stay valid.)
+  if (alias_shape_version_ != graph_.shape_version_) {
+    for (auto& node : nodes) {
+      if (node->aliased_) node->aliased_ = false, node->has_value_ = false;
+    }
+    alias_shape_version_ = graph_.shape_version_;
+  }
   plan.steps.clear();
   plan.views.clear();
   plan.transient.clear();
   plan.pool = BufferPool();
   std::vector<int> pool_buffer(nodes.size(), -1);
+  std::vector<TensorView> alias(nodes.size());  // zero-copy nodes' views in this plan
+  std::vector<char> aliased(nodes.size(), 0);
   // The value view of a node as this plan's steps see it.
   auto value_view = [&](int id) {
     const Node& node = *nodes[std::size_t(id)];
     int buffer = pool_buffer[std::size_t(id)];
+    if (aliased[std::size_t(id)]) return alias[std::size_t(id)];
     return buffer >= 0 ? plan.pool.view(buffer, node.shape_) : node.value_.view();
   };
   step_index = 0;
@@ -184,7 +203,13 @@ void Executor::prepare(ForwardPlan& plan) {
     Step step{&node, node.op_.get(), plan.views.size(), node.inputs_.size()};
     for (int input : node.inputs_) plan.views.push_back(value_view(input));
     bool pooled = !plan.keep_intermediates && !is_output[std::size_t(id)];
-    if (pooled) {
+    // Zero-copy where the input's buffer outlives the run (a leaf's or a kept
+    // node's); a transient input's buffer is re-used, so that case copies.
+    if (node.op_->output_views_input() && !pooled && pool_buffer[std::size_t(node.inputs_[0])] == -1) {
+      step.views_input = true;
+      aliased[std::size_t(id)] = 1;
+      alias[std::size_t(id)] = viewed_as(value_view(node.inputs_[0]), node);
+    } else if (pooled) {
       pool_buffer[std::size_t(id)] = plan.pool.acquire(node.shape_, node.dtype_);
       plan.transient.push_back(&node);
     } else {
@@ -237,6 +262,13 @@ void Executor::forward(std::span<const Expr> outputs, const ForwardOptions& opti
     // An op that rejects its values at run time (a label that is not a class
     // index) does not know its node: name it here, as shape errors are. The
     // checks' own errors (contract, non-finite) name it already.
+    step.node->aliased_ = step.views_input;
+    if (step.views_input) {
+      step.node->alias_ = inputs[step.input_count];
+      step.node->value_epoch_ = stamp;
+      step.node->has_value_ = true;
+      continue;
+    }
     try {
       if (checked) {
         run_forward_checked(*step.node, *step.op, input_span, inputs[step.input_count]);
@@ -300,6 +332,14 @@ Executor::BackwardPlan& Executor::backward_plan(int output, const BackwardOption
     }
   }
 
+  // A node's value as a keeping forward run leaves it: its own buffer, or
+  // for a zero-copy node its input's (a keeping run pools nothing, so every
+  // such node is a view there).
+  std::function<TensorView(int)> kept_value = [&](int id) {
+    const Node& node = *nodes[std::size_t(id)];
+    if (!node.is_leaf() && node.op_->output_views_input()) return viewed_as(kept_value(node.inputs_[0]), node);
+    return node.value_.view();
+  };
   // A node's own gradient storage, sized by its shape (so every plan that
   // uses it agrees and none moves it).
   auto own_grad = [](Node& node) {
@@ -336,8 +376,8 @@ Executor::BackwardPlan& Executor::backward_plan(int output, const BackwardOption
     BackwardPlan::GradStep step{&node, node.op_.get(), plan.views.size(), plan.slots.size(), node.inputs_.size(),
                                 grad_of[std::size_t(id)]};
     // Values as the keeping forward run left them: the nodes' own buffers.
-    for (int input : node.inputs_) plan.views.push_back(nodes[std::size_t(input)]->value_.view());
-    plan.views.push_back(node.value_.view());
+    for (int input : node.inputs_) plan.views.push_back(kept_value(input));
+    plan.views.push_back(kept_value(id));
     for (std::size_t i = 0; i < node.inputs_.size(); ++i) {
       int input = node.inputs_[i];
       Node& in = *nodes[std::size_t(input)];
@@ -445,7 +485,7 @@ void Executor::backward(Expr output, const TensorView* seed, const BackwardOptio
 const TensorView& Graph::forward(Expr output, const ForwardOptions& options) {
   Expr outputs[] = {output};
   executor_->forward(outputs, options);
-  return nodes_[std::size_t(output.id())]->value_;
+  return nodes_[std::size_t(output.id())]->current_value();
 }
 
 void Graph::forward(std::span<const Expr> outputs, const ForwardOptions& options) {

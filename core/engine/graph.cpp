@@ -44,7 +44,7 @@ const TensorView& Node::value() const {
   if (!has_value_) {
     throw Error(fmt::format("node \"{}\" has no value yet: run forward on an output that depends on it", name_));
   }
-  return value_;
+  return current_value();
 }
 
 const TensorView& Node::grad() const {
@@ -211,6 +211,11 @@ void Graph::set_value(Expr leaf, const TensorView& value) {
     node.value_ = Tensor::from(value).to(node.dtype_);
     node.shape_ = value.shape();
     ++shape_version_;
+    // Zero-copy nodes may view the old buffer: they have no value until the
+    // next run points them again.
+    for (auto& other : nodes_) {
+      if (other->aliased_) other->aliased_ = false, other->has_value_ = false;
+    }
   }
   ++epoch_;
 }

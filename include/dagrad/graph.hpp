@@ -126,6 +126,11 @@ class Node {
   // Leaves hold their value here; op nodes hold the value a keeping forward
   // run computed. Empty (no buffer) until something is stored.
   Tensor value_ = Tensor(Shape{0});
+  // Zero-copy ops (Op::output_views_input): the value is `alias_`, a view
+  // of the input's buffer in this node's shape, when the last run set it so.
+  TensorView alias_;
+  bool aliased_ = false;
+  const TensorView& current_value() const { return aliased_ ? alias_ : static_cast<const TensorView&>(value_); }
   // Leaf gradients, retained gradients and scalar outputs' seeds.
   Tensor grad_ = Tensor(Shape{0});
   std::uint64_t value_epoch_ = 0;

@@ -135,6 +135,13 @@ class Op {
   // Whether a gradient flows to input i (class labels, for example, get none).
   virtual bool differentiable(int input_index) const { (void)input_index; return true; }
 
+  // Zero-copy ops (reshape): true when the output is input 0's elements, in
+  // the same order, in the output's shape. The executor then points the
+  // output at input 0's buffer and does not call forward (backward still
+  // runs). An op saying so must still implement forward as that copy: it
+  // runs where the input's buffer is a transient one of an inference plan.
+  virtual bool output_views_input() const { return false; }
+
   // Training or evaluation mode (Graph::set_training): the graph calls this
   // on every op node when the mode changes and on each new node, before any
   // forward run. Most ops compute the same function in both modes and
