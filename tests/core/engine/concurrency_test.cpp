@@ -1,7 +1,8 @@
 // The concurrency contract (README, "Reliability"): separate graphs on
 // separate threads are independent, and the op registry may be read by any
 // number of threads while another registers ops. Run under ThreadSanitizer
-// by tools/ci-checks.sh (the tsan preset, this test only); in other builds it
+// by tools/ci-checks.sh (the tsan preset, this test only: its own binary,
+// dagrad_concurrency_tests, linked to the engine alone); in other builds it
 // checks the results.
 #include <atomic>
 #include <thread>
@@ -9,7 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "dagrad/dagrad.hpp"
+#include "dagrad/graph.hpp"
+#include "dagrad/ops.hpp"
 
 namespace dagrad {
 namespace {
