@@ -1,7 +1,8 @@
 // Shared by the small-model training-step benchmarks (lstm_step.cpp,
 // mnist_mlp_step.cpp): a model built once through the public API, whose
 // run() is one SGD step, registered under its WORKLOADS.md name with the
-// same repetitions as dagrad_bench.cpp's workloads and a FLOP/s counter.
+// same repetitions as dagrad_bench.cpp's workloads, a FLOP/s counter and a
+// bytes counter (memory_stats of the warm graph).
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -21,6 +22,7 @@ namespace dagrad::bench {
 class ModelStep {
  public:
   virtual ~ModelStep() = default;
+  std::int64_t graph_bytes() const { return graph.memory_stats().total(); }
   void run() {
     benchmark::DoNotOptimize(graph.forward(loss).get(0));
     graph.backward(loss);
@@ -54,6 +56,8 @@ inline bool register_model_step(const std::string& name, double flops, std::func
     if (!*model) *model = make();
     for (auto _ : state) (*model)->run();
     state.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
+    // What the warm graph holds (values, gradients, plan workspace): its peak, since a warm step allocates nothing.
+    state.counters["bytes"] = double((*model)->graph_bytes());
   };
   benchmark::RegisterBenchmark(name.c_str(), body)
       ->Unit(benchmark::kNanosecond)
