@@ -22,7 +22,8 @@ const std::vector<std::string> symbolic_ops = {
     "relu",     "reshape",         "sigmoid",  "softmax", "softmax_cross_entropy", "sqrt", "square",
     "sub",      "sum",             "tanh",     "transpose", "mask_positive", "mul_sign", "sub_one_hot",
     // the elementwise, reduction and shape ops of issue 11, and erf (gelu's)
-    "abs", "pow", "clip", "leaky_relu", "elu", "softplus", "log_sigmoid"};
+    "abs", "pow", "clip", "maximum", "minimum", "where", "leaky_relu", "elu", "softplus",
+    "log_sigmoid"};
 
 bool has_symbolic_backward(const std::string& op) {
   return std::find(symbolic_ops.begin(), symbolic_ops.end(), op) != symbolic_ops.end();
@@ -212,7 +213,8 @@ bool gradient_is_constant_in_its_inputs(const std::string& op) {
   static const std::vector<std::string> ops = {"add",  "sub",   "neg",  "reshape",       "transpose", "sum",
                                                "mean", "cast",  "l1",   "relu", "mask_positive", "mul_sign",  "sub_one_hot",
                                                // masks, selections, a fixed dropout mask, shape moves
-                                               "abs", "clip", "leaky_relu"};
+                                               "abs", "clip", "maximum", "minimum", "where",
+                                               "leaky_relu"};
   return std::find(ops.begin(), ops.end(), op) != ops.end();
 }
 
