@@ -23,8 +23,8 @@ const std::vector<std::string> symbolic_ops = {
     "sub",      "sum",             "tanh",     "transpose", "mask_positive", "mul_sign", "sub_one_hot",
     // the elementwise, reduction and shape ops of issue 11, and erf (gelu's)
     "abs", "pow", "clip", "maximum", "minimum", "where", "leaky_relu", "elu", "softplus",
-    "log_sigmoid", "max", "min", "logsumexp", "var", "std", "broadcast_to", "expand_dims",
-    "squeeze", "global_avg_pool"};
+    "log_sigmoid", "max", "min", "logsumexp", "var", "std", "dropout", "broadcast_to",
+    "expand_dims", "squeeze", "global_avg_pool"};
 
 bool has_symbolic_backward(const std::string& op) {
   return std::find(symbolic_ops.begin(), symbolic_ops.end(), op) != symbolic_ops.end();
@@ -215,8 +215,9 @@ bool gradient_is_constant_in_its_inputs(const std::string& op) {
                                                "mean", "cast",  "l1",   "relu", "mask_positive", "mul_sign",  "sub_one_hot",
                                                // masks, selections, a fixed dropout mask, shape moves
                                                "abs", "clip", "maximum", "minimum", "where",
-                                               "leaky_relu", "max", "min", "broadcast_to",
-                                               "expand_dims", "squeeze", "global_avg_pool"};
+                                               "leaky_relu", "max", "min", "dropout",
+                                               "broadcast_to", "expand_dims", "squeeze",
+                                               "global_avg_pool"};
   return std::find(ops.begin(), ops.end(), op) != ops.end();
 }
 
