@@ -22,8 +22,8 @@ const std::vector<std::string> symbolic_ops = {
     "relu",     "reshape",         "sigmoid",  "softmax", "softmax_cross_entropy", "sqrt", "square",
     "sub",      "sum",             "tanh",     "transpose", "mask_positive", "mul_sign", "sub_one_hot",
     // the elementwise, reduction and shape ops of issue 11, and erf (gelu's)
-    "abs", "pow", "clip", "maximum", "minimum", "where", "leaky_relu", "elu", "softplus",
-    "log_sigmoid", "max", "min", "logsumexp", "var", "std", "dropout", "broadcast_to",
+    "abs", "pow", "clip", "maximum", "minimum", "where", "leaky_relu", "elu", "gelu", "softplus",
+    "log_sigmoid", "erf", "max", "min", "logsumexp", "var", "std", "dropout", "broadcast_to",
     "expand_dims", "squeeze", "global_avg_pool"};
 
 bool has_symbolic_backward(const std::string& op) {
