@@ -188,6 +188,7 @@ class SymbolicMutantOp final : public Op {
         case SymbolicMutant::sign_flipped: g = -g; break;
         case SymbolicMutant::zeroed: g = g * 0.0; break;
         case SymbolicMutant::one_element_off: {
+          if (g.shape().elements() == 0) break;  // no element to be off (an empty example of a shape op)
           Tensor off(g.shape(), g.dtype());
           off.set(0, 1e-4);
           g = g + graph.constant(off);
