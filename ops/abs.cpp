@@ -1,4 +1,5 @@
 // y = |x|; dx = dy * sign(x)  (sign(0) = 0: the gradient at the kink x = 0 is 0, as PyTorch)
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -16,6 +17,11 @@ class Abs final : public UnaryOp<Abs> {
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     write_gradient(grads[0], flat<T>(dy) * flat<T>(inputs[0]).sign());
+  }
+  // mul_sign(dy, x) is dy * sign(x) with sign(0) = 0, as Eigen's sign.
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {graph.apply("mul_sign", {dy, x[0]})};
   }
   // The kink is at x = 0: an element's offset from it is x itself.
   bool has_kinks() const override { return true; }

@@ -3,6 +3,7 @@
 // Attribute "shape": the target. x must broadcast to it exactly: x's axes
 // are aligned at the last one, and each must be 1 or equal the target's.
 // The backward is broadcast.hpp's sum_to_shape, as for add's operands.
+#include "dagrad/autodiff.hpp"
 #include "dagrad/broadcast.hpp"
 #include "dagrad/ops.hpp"
 #include "dagrad/structure.hpp"
@@ -49,6 +50,10 @@ class BroadcastTo final : public TypedOp<BroadcastTo> {
   void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     sum_to_shape(dy, grads[0]);
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {sum_to_shape(dy, x[0].shape())};
   }
 
   // broadcast.hpp's operand pairs: the first operand repeated to the pair's

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -42,6 +43,11 @@ class Clip final : public UnaryOp<Clip> {
     write_gradient(grads[0], flat<T>(dy).binaryExpr(flat<T>(inputs[0]), [=](T g, T x) {
       return x >= low && x <= high ? g : T(0);
     }));
+  }
+  // low <= x <= high exactly where y == x (the bounds included; NaN never).
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {where_or_zero(equal(y, x[0]), dy)};
   }
   // Two kinks: the signed distance to the nearer bound, positive inside
   // [low, high] and negative outside, changes sign at each of them.

@@ -8,9 +8,9 @@
 // count fix every mask. With "redraw": false the first mask is kept for
 // later runs (a new shape draws again): a fixed mask, as the course fixes
 // np.random.seed for its dropout gradient check; the gradient checker needs
-// it, since it re-runs forward many times and compares the runs.
-#include "dagrad/eigen.hpp"
-#include "dagrad/ops.hpp"
+// it, since it re-runs forward many times and compares the runs. The
+// symbolic backward replays the forward run's own mask (dropout_replay.hpp).
+#include "dropout_replay.hpp"
 
 namespace {
 using namespace dagrad;
@@ -35,18 +35,18 @@ class Dropout final : public UnaryOp<Dropout> {
 
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    identity_ = !training_ || p_ == 0.0;
-    if (identity_) {
-      flat<T>(output) = flat<T>(inputs[0]);
-      return;
-    }
-    if (redraw_ || scaled_mask_.size() != inputs[0].size()) draw_mask(inputs[0].size());
-    flat<T>(output) = flat<T>(inputs[0]) * scaled_mask_.cast<T>();
+    run_->identity = !training_ || p_ == 0.0;
+    if (!run_->identity && (redraw_ || run_->scaled_mask.size() != inputs[0].size())) draw_mask(inputs[0].size());
+    run_->apply<T>(inputs[0], output);
   }
   template <class T>
   void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
-    identity_ ? write_gradient(grads[0], flat<T>(dy)) : write_gradient(grads[0], flat<T>(dy) * scaled_mask_.cast<T>());
+    run_->apply_gradient<T>(dy, grads[0]);
+  }
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr>, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {graph.add_op(std::make_unique<dropout_detail::DropoutReplay>(run_), {dy, y})};
   }
 
   // A fixed mask per example (redraw false), at p = 0.3, 0 and 1.
@@ -63,11 +63,11 @@ class Dropout final : public UnaryOp<Dropout> {
  private:
   // m / (1 - p) for the next mask; 1 / (1 - p) is not taken at p = 1.
   void draw_mask(std::int64_t size) {
-    scaled_mask_.resize(size);
+    run_->scaled_mask.resize(size);
     const double keep_scale = p_ == 1.0 ? 0.0 : 1.0 / (1.0 - p_);
     for (std::int64_t i = 0; i < size; ++i) {
       const double u = double(generator_() >> 11) * 0x1.0p-53;
-      scaled_mask_(i) = u >= p_ ? keep_scale : 0.0;
+      run_->scaled_mask(i) = u >= p_ ? keep_scale : 0.0;
     }
   }
 
@@ -75,9 +75,9 @@ class Dropout final : public UnaryOp<Dropout> {
   std::int64_t seed_;
   bool redraw_;
   bool training_ = true;
-  bool identity_ = true;  // what the last forward run did, for backward
   std::mt19937_64 generator_;
-  Eigen::ArrayXd scaled_mask_;
+  // What the last forward run did, for backward and for replaying nodes.
+  std::shared_ptr<dropout_detail::Run> run_ = std::make_shared<dropout_detail::Run>();
 };
 }  // namespace
 

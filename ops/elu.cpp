@@ -6,6 +6,7 @@
 // {"alpha": a}, default 1 as PyTorch, finite.
 #include <cmath>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -35,6 +36,14 @@ class Elu final : public UnaryOp<Elu> {
     write_gradient(grads[0], flat<T>(dy).binaryExpr(flat<T>(inputs[0]), [alpha](T g, T x) {
       return x > 0 ? g : g * alpha * std::exp(x);
     }));
+  }
+  // alpha e^x = y + alpha for x <= 0, from the saved output (as PyTorch's
+  // elu_backward): unlike e^x it stays finite on the branch where() drops,
+  // so the dropped branch's zero gradient never meets an infinity.
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    const Expr zero = graph.constant(Tensor::scalar(0.0, x[0].dtype()));
+    return {where(greater(x[0], zero), dy, dy * (y + alpha_))};
   }
   // The slope jumps from alpha to 1 at x = 0 unless alpha is 1.
   bool has_kinks() const override { return alpha_ != 1.0; }

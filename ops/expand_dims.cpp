@@ -1,24 +1,18 @@
 // y = x with a new axis of length 1 at `axis` (NumPy's expand_dims); dx = dy (the same elements in the same order)
 //
 // `axis` counts the output's axes: -rank(x)-1 to rank(x), negative from the
-// end. Values are copied (the elements keep their order).
-#include "dagrad/ops.hpp"
-#include "dagrad/structure.hpp"
+// end. Values are copied (the elements keep their order); the rest of the
+// op is unit_axis.hpp's, shared with squeeze.
+#include "unit_axis.hpp"
 
 namespace {
 using namespace dagrad;
 
-class ExpandDims final : public TypedOp<ExpandDims> {
+class ExpandDims final : public unit_axis::UnitAxisOp<ExpandDims> {
  public:
-  explicit ExpandDims(const Attrs& attrs) {
-    attrs.expect_only("expand_dims", {"axis"});
-    axis_ = attrs.get_int("expand_dims", "axis");
-  }
+  static constexpr std::string_view op_name = "expand_dims";
+  using UnitAxisOp::UnitAxisOp;
 
-  std::string_view name() const override { return "expand_dims"; }
-  Attrs attrs() const override { return {{"axis", axis_}}; }
-  std::string label() const override { return fmt::format("expand_dims axis={}", axis_); }
-  int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
     const Shape& x = inputs[0];
     if (x.rank() == Shape::max_rank) throw ShapeError(fmt::format("shape {} already has the most axes", x));
@@ -26,15 +20,6 @@ class ExpandDims final : public TypedOp<ExpandDims> {
     std::vector<std::int64_t> dims(x.dims().begin(), x.dims().end());
     dims.insert(dims.begin() + axis, 1);
     return Shape(std::span<const std::int64_t>(dims.data(), dims.size()));
-  }
-  template <class T>
-  void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    flat<T>(output) = flat<T>(inputs[0]);
-  }
-  template <class T>
-  void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
-                   std::span<GradientSlot> grads) {
-    write_gradient(grads[0], flat<T>(dy));
   }
 
   // Every new axis of a rank-2 input (negative too), a scalar, an empty input.
@@ -47,16 +32,11 @@ class ExpandDims final : public TypedOp<ExpandDims> {
     cases.push_back({{random_normal(Shape{0, 2}, rng)}, {{"axis", std::int64_t{1}}}, {}});
     return cases;
   }
-
- private:
-  std::int64_t axis_ = 0;
 };
 }  // namespace
 
 namespace dagrad {
-Expr expand_dims(Expr x, std::int64_t axis, std::string name) {
-  return x.graph().add_op(std::make_unique<ExpandDims>(Attrs{{"axis", axis}}), {x}, std::move(name));
-}
+Expr expand_dims(Expr x, std::int64_t axis, std::string name) { return ExpandDims::add_to(x, axis, std::move(name)); }
 }  // namespace dagrad
 
 DAGRAD_REGISTER_OP(expand_dims, ExpandDims)

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -28,6 +29,15 @@ class Gelu final : public UnaryOp<Gelu> {
       const T density = std::exp(T(-0.5) * x * x) * inverse_sqrt2<T> * std::numbers::inv_sqrtpi_v<T>;
       return g * (cdf + x * density);
     }));
+  }
+  // Phi as (1 + erf(x / sqrt(2))) / 2, PyTorch's form: in the far left tail
+  // it cancels to 0 where the kernel's erfc keeps ~1e-23, far below the
+  // checks' tolerance.
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    const Expr cdf = 0.5 * (1.0 + erf(x[0] * inverse_sqrt2<double>));
+    const Expr density = exp(-0.5 * square(x[0])) * (inverse_sqrt2<double> * std::numbers::inv_sqrtpi);
+    return {dy * (cdf + x[0] * density)};
   }
 
  private:

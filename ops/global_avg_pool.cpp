@@ -1,6 +1,7 @@
 // y[n,c,0,0] = mean of x[n,c] over its H W pixels; dx[n,c] = dy[n,c] / (H W) at every pixel
 //
 // ONNX's GlobalAveragePool (PyTorch's adaptive_avg_pool2d(x, 1)): x (N, C, H, W) -> (N, C, 1, 1).
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -29,6 +30,11 @@ class GlobalAvgPool final : public TypedOp<GlobalAvgPool> {
     const T scale = T(1) / T(in[0].shape()[2] * in[0].shape()[3]);
     auto share = (flat<T>(dy) * scale).replicate(1, planes<T>(in[0]).cols());
     assign_or_add(planes<T>(grads[0].grad), share, grads[0].accumulate);
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    const Shape& shape = x[0].shape();
+    return {broadcast_to_shape(dy * (1.0 / double(shape[2] * shape[3])), shape)};
   }
   static std::vector<OpExample> examples(Rng& rng) {
     std::vector<OpExample> cases;

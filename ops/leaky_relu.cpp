@@ -5,6 +5,7 @@
 // 0.01 as PyTorch, finite.
 #include <cmath>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -34,6 +35,11 @@ class LeakyRelu final : public UnaryOp<LeakyRelu> {
     write_gradient(grads[0], flat<T>(dy).binaryExpr(flat<T>(inputs[0]), [slope](T g, T x) {
       return x > 0 ? g : slope * g;
     }));
+  }
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    const Expr zero = graph.constant(Tensor::scalar(0.0, x[0].dtype()));
+    return {where(greater(x[0], zero), dy, dy * slope_)};
   }
   // The kink is at x = 0: an element's offset from it is x itself.
   bool has_kinks() const override { return true; }

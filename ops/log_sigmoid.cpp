@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -26,6 +27,10 @@ class LogSigmoid final : public UnaryOp<LogSigmoid> {
       const T e = std::exp(-std::abs(x));  // sigmoid(-x) without overflow
       return g * (x >= 0 ? e / (T(1) + e) : T(1) / (T(1) + e));
     }));
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {dy * sigmoid(-x[0])};
   }
 };
 }  // namespace

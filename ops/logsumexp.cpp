@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/ops.hpp"
 #include "dagrad/reduction.hpp"
 
@@ -58,6 +59,11 @@ class LogSumExp final : public TypedOp<LogSumExp> {
         dx[e] = grads[0].accumulate ? dx[e] + contribution : contribution;
       }
     }
+  }
+
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {reduction_.kept(dy, x[0].shape()) * exp(x[0] - reduction_.kept(y, x[0].shape()))};
   }
 
   static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }

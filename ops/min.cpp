@@ -6,52 +6,17 @@
 // element. A non-empty result over an empty axis is an error (NumPy and
 // PyTorch refuse it too). Kinks: where an element ties the smallest of the
 // others (dagrad/reduction.hpp's extreme_kink_offset), skipped by checks.
-#include "dagrad/ops.hpp"
-#include "dagrad/reduction.hpp"
+// The op class is extreme.hpp's ExtremeOp, shared by max.cpp and min.cpp.
+#include "extreme.hpp"
 
 namespace {
-using namespace dagrad;
-
-class Min final : public TypedOp<Min> {
- public:
-  Min() = default;
-  explicit Min(const Attrs& attrs) : reduction_(AxisReduction::from_attrs("min", attrs)) {}
-  explicit Min(AxisReduction reduction) : reduction_(reduction) {}
-
-  std::string_view name() const override { return "min"; }
-  Attrs attrs() const override { return reduction_.attrs(); }
-  std::string label() const override { return reduction_.label("min"); }
-  int arity() const override { return 1; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    reduction_.expect_elements("min", inputs[0]);
-    return reduction_.result_shape(inputs[0]);
-  }
-  // The kernels dispatch on the dtype themselves (dagrad/reduction.hpp).
-  template <class T>
-  void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    reduction_.extreme(inputs[0], output, /*largest=*/false);
-  }
-  template <class T>
-  void backward_as(std::span<const TensorView> inputs, const TensorView& y, const TensorView& dy,
-                   std::span<GradientSlot> grads) {
-    reduction_.spread_to_extremes(inputs[0], y, dy, grads[0]);
-  }
-  bool has_kinks() const override { return true; }
-  double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
-    return reduction_.extreme_kink_offset(inputs[0], element, /*largest=*/false);
-  }
-
-  static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }
-
- private:
-  AxisReduction reduction_;
-};
+using Min = dagrad::extreme::ExtremeOp</*Largest=*/false>;
 }  // namespace
 
 namespace dagrad {
-Expr min(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Min>(), {x}, std::move(name)); }
+Expr min(Expr x, std::string name) { return Min::add_to(x, std::nullopt, std::move(name)); }
 Expr min(Expr x, std::int64_t axis, bool keepdims, std::string name) {
-  return x.graph().add_op(std::make_unique<Min>(AxisReduction(axis, keepdims)), {x}, std::move(name));
+  return Min::add_to(x, AxisReduction(axis, keepdims), std::move(name));
 }
 }  // namespace dagrad
 

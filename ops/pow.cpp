@@ -5,6 +5,7 @@
 // p gives NaN (as std::pow). Attribute {"exponent": p}, required and finite.
 #include <cmath>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -34,6 +35,11 @@ class Pow final : public UnaryOp<Pow> {
     const T p = T(exponent_);
     if (p == T(0)) return write_gradient(grads[0], FlatArray<T>::Zero(dy.size()));
     write_gradient(grads[0], flat<T>(dy) * flat<T>(inputs[0]).unaryExpr([p](T x) { return p * std::pow(x, p - 1); }));
+  }
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    if (exponent_ == 0.0) return {graph.constant(Tensor(x[0].shape(), x[0].dtype()))};
+    return {dy * (exponent_ * pow(x[0], exponent_ - 1.0))};
   }
 
   // Integer exponents at x of both signs (|x| in [0.5, 2)); non-integer

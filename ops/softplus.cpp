@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -46,6 +47,11 @@ class Softplus final : public UnaryOp<Softplus> {
       const T z = beta * x, e = std::exp(-std::abs(z));  // sigmoid(z) without overflow
       return z > threshold ? g : g * (z >= 0 ? T(1) / (T(1) + e) : e / (T(1) + e));
     }));
+  }
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    const Expr z = x[0] * beta_;
+    return {where(greater(z, graph.constant(Tensor::scalar(threshold_, z.dtype()))), dy, dy * sigmoid(z))};
   }
   bool has_kinks() const override { return true; }
   double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {

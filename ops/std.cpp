@@ -6,6 +6,7 @@
 // bool, "correction": c}, c an integer >= 0, default 1 (PyTorch's unbiased
 // default); n <= correction is an error unless the result is empty.
 #include "dagrad/eigen.hpp"
+#include "dagrad/autodiff.hpp"
 #include "dagrad/ops.hpp"
 #include "dagrad/reduction.hpp"
 
@@ -36,6 +37,16 @@ class Std final : public TypedOp<Std> {
     reduction_.axes().spread_deviations<T>(inputs[0], grads[0], [&](std::int64_t lane) {
       return y[lane] == 0 ? T(0) : dy.data<T>()[lane] / (divisor * y[lane]);
     });
+  }
+  // The weight is 0 where y == 0, as the kernel's; y is replaced by 1 there
+  // before dividing, so that no infinity meets the zero gradient where()
+  // sends back to the unselected branch.
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr& y, const Expr& dy,
+                                      std::span<const bool>) const override {
+    const AxisReduction& axes = reduction_.axes();
+    const Expr safe_y = where(y, y, graph.constant(Tensor::scalar(1.0, y.dtype())));
+    const Expr weight = where_or_zero(y, dy / (safe_y * double(reduction_.divisor(x[0].shape()))));
+    return {(x[0] - axes.apply_kept("mean", x[0])) * axes.kept(weight, x[0].shape())};
   }
   // The kink at a constant lane: element e's offset is its lane's variance.
   bool has_kinks() const override { return true; }

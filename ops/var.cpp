@@ -6,6 +6,7 @@
 // population variance, NumPy's default. n <= correction (one element with
 // the default, or an empty axis) divides by zero or less, where PyTorch
 // gives NaN or inf: an error here, unless the result itself is empty.
+#include "dagrad/autodiff.hpp"
 #include "dagrad/ops.hpp"
 #include "dagrad/reduction.hpp"
 
@@ -33,6 +34,13 @@ class Var final : public TypedOp<Var> {
     const T scale = T(2) / T(reduction_.divisor(inputs[0].shape()));
     reduction_.axes().spread_deviations<T>(inputs[0], grads[0],
                                            [&](std::int64_t lane) { return dy.data<T>()[lane] * scale; });
+  }
+
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    const AxisReduction& axes = reduction_.axes();
+    const Expr deviations = x[0] - axes.apply_kept("mean", x[0]);
+    return {deviations * axes.kept(dy * (2.0 / double(reduction_.divisor(x[0].shape()))), x[0].shape())};
   }
 
   static std::vector<OpExample> examples(Rng& rng) { return VarianceReduction::examples(rng); }

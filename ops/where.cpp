@@ -3,6 +3,7 @@
 // As torch.where and numpy.where, with dagrad's floating-point conditions
 // (from greater, less or equal): any non-zero value, NaN included, selects
 // a. The condition takes no gradient.
+#include "dagrad/autodiff.hpp"
 #include "dagrad/elementwise.hpp"
 #include "dagrad/ops.hpp"
 
@@ -23,27 +24,12 @@ class Where final : public TypedOp<Where> {
   }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView y) {
-    // One odometer over the output, each input's offset advanced by its
-    // broadcast strides.
-    const Shape& shape = y.shape();
-    std::array<std::array<std::int64_t, Shape::max_rank>, 3> strides;
-    std::array<const T*, 3> data;
-    for (int k = 0; k < 3; ++k) {
-      strides[k] = broadcast_strides(inputs[k].shape(), shape);
-      data[k] = inputs[k].data<T>();
-    }
-    std::array<std::int64_t, Shape::max_rank> index{};
-    std::array<std::int64_t, 3> offset{};
+    const T *condition = inputs[0].data<T>(), *a = inputs[1].data<T>(), *b = inputs[2].data<T>();
     T* out = y.data<T>();
-    for (std::int64_t i = 0; i < shape.elements(); ++i) {
-      out[i] = data[0][offset[0]] != T(0) ? data[1][offset[1]] : data[2][offset[2]];
-      for (int axis = shape.rank() - 1; axis >= 0; --axis) {
-        for (int k = 0; k < 3; ++k) offset[k] += strides[k][axis];
-        if (++index[axis] < shape[axis]) break;
-        for (int k = 0; k < 3; ++k) offset[k] -= strides[k][axis] * shape[axis];
-        index[axis] = 0;
-      }
-    }
+    for_each_broadcast<3>({inputs[0].shape(), inputs[1].shape(), inputs[2].shape()}, y.shape(),
+                          [&](std::int64_t i, const std::array<std::int64_t, 3>& at) {
+                            out[i] = condition[at[0]] != T(0) ? a[at[1]] : b[at[2]];
+                          });
   }
   template <class T>
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
@@ -53,6 +39,13 @@ class Where final : public TypedOp<Where> {
     };
     if (grads[1].needed) write_broadcast_gradient<T>(dy, inputs[0], grads[1], scratch_, when(true));
     if (grads[2].needed) write_broadcast_gradient<T>(dy, inputs[0], grads[2], scratch_, when(false));
+  }
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    // condition == 0 is false at a NaN, which selects a, as in forward.
+    const Expr selects_b = equal(x[0], graph.constant(Tensor::scalar(0.0, x[0].dtype())));
+    return {Expr(), needed[1] ? sum_to_shape(where_or_zero(x[0], dy), x[1].shape()) : Expr(),
+            needed[2] ? sum_to_shape(where_or_zero(selects_b, dy), x[2].shape()) : Expr()};
   }
 
   // A 0/1 condition with each of a and b in turn broadcast over it, and a

@@ -48,6 +48,10 @@ Expr broadcast_to_shape(Expr x, const Shape& shape) {
 
 Expr row_sums(Expr x) { return x.shape().rank() == 0 ? x : sum(x, -1, true); }
 
+Expr where_or_zero(Expr condition, Expr value) {
+  return where(condition, value, value.graph().constant(Tensor::scalar(0.0, value.dtype())));
+}
+
 namespace {
 
 // Graph ids from which a target can be reached through differentiable

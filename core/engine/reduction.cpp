@@ -4,7 +4,9 @@
 #include <cmath>
 #include <limits>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/broadcast.hpp"
+#include "dagrad/ops.hpp"
 
 namespace dagrad {
 
@@ -176,6 +178,19 @@ double AxisReduction::extreme_kink_offset(const TensorView& x, std::int64_t elem
     if (e != element) other = largest ? std::max(other, x.get(e)) : std::min(other, x.get(e));
   }
   return largest ? x.get(element) - other : other - x.get(element);
+}
+
+Expr AxisReduction::kept(Expr reduced, const Shape& input) const { return reshape_to(reduced, kept_shape(input)); }
+
+Expr AxisReduction::apply_kept(std::string_view op, Expr x) const {
+  return kept(x.graph().apply(op, {x}, attrs()), x.shape());
+}
+
+Expr AxisReduction::spread_to_extremes(Expr x, Expr y, Expr dy) const {
+  // As the kernel: the ties counted per lane, dy / ties where x == y (a NaN
+  // result matches nothing, so its lane gets 0, as there).
+  const Expr at_extreme = equal(x, kept(y, x.shape()));
+  return where_or_zero(at_extreme, kept(dy, x.shape()) / apply_kept("sum", at_extreme));
 }
 
 std::vector<OpExample> AxisReduction::examples(Rng& rng) {

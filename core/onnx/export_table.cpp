@@ -373,6 +373,8 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
               const std::string& x = c.input(0);
               c.emit_output("Sub", {c.emit("Min", {x, c.scalar("zero", 0.0)}), log1p_exp_minus_abs(c, x)});
             }}},
+      // ONNX Runtime's CPU Erf is float only, as for gelu.
+      {"erf", same_operator("Erf")},
       // (end of elementwise)
       // ---- reductions (issue 11 op family) ----
       // In opset 17 ReduceMax, ReduceMin and ReduceLogSumExp take their axes

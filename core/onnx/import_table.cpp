@@ -384,6 +384,7 @@ const std::map<std::string, ImportRule, std::less<>>& import_rules() {
          if (!low || !high) c.fail("has a missing or computed bound; dagrad imports Clip with constant min and max");
          return clip(c.input(0), *low, *high, c.output_name());
        }},
+      {"Erf", same_op("erf", 1)},
       // (end of elementwise)
       // ---- reductions (issue 11 op family) ----
       {"ReduceMax", reduction("max")},

@@ -76,5 +76,10 @@ Expr broadcast_to_shape(Expr x, const Shape& shape);
 // The sum of x over its last axis with keepdims (rank 0: x itself): the
 // row sums that softmax-like ops subtract from each row.
 Expr row_sums(Expr x);
+// `value` where `condition` is non-zero, else 0 (where(condition, value, 0),
+// broadcast): a gradient passed through a mask. Unlike value * mask it
+// gives 0, not NaN, where a masked-out value is infinite, as the kernels'
+// selections do; the mask (from greater, less, equal) takes no gradient.
+Expr where_or_zero(Expr condition, Expr value);
 
 }  // namespace dagrad

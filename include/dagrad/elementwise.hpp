@@ -4,6 +4,7 @@
 // that arithmetic operators cannot spell (comparisons, selections, maximum).
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -23,6 +24,28 @@ auto pairwise(Function f) {
       return a.binaryExpr(b, f);
     }
   };
+}
+
+// The index loop of an op with N broadcast operands (where has three): calls
+// visit(i, offsets) for each element i of the result `shape` in row-major
+// order, offsets[k] being the element of operand k that broadcasts to it.
+// One odometer over the result, each operand's offset advanced by its
+// broadcast strides.
+template <std::size_t N, class Visit>
+void for_each_broadcast(const std::array<Shape, N>& operands, const Shape& shape, Visit visit) {
+  std::array<std::array<std::int64_t, Shape::max_rank>, N> strides;
+  for (std::size_t k = 0; k < N; ++k) strides[k] = broadcast_strides(operands[k], shape);
+  std::array<std::int64_t, Shape::max_rank> index{};
+  std::array<std::int64_t, N> offsets{};
+  for (std::int64_t i = 0; i < shape.elements(); ++i) {
+    visit(i, offsets);
+    for (int axis = shape.rank() - 1; axis >= 0; --axis) {
+      for (std::size_t k = 0; k < N; ++k) offsets[k] += strides[k][axis];
+      if (++index[axis] < shape[axis]) break;
+      for (std::size_t k = 0; k < N; ++k) offsets[k] -= strides[k][axis] * shape[axis];
+      index[axis] = 0;
+    }
+  }
 }
 
 // The kink offset of a tie-breaking op of two broadcast operands (maximum,

@@ -108,6 +108,8 @@ Expr gelu(Expr x, std::string name = {});
 Expr softplus(Expr x, double beta = 1.0, double threshold = 20.0, std::string name = {});
 // log(sigmoid(x)) = -softplus(-x), stable for large |x|.
 Expr log_sigmoid(Expr x, std::string name = {});
+// The error function, as torch.erf (gelu's second derivative uses it).
+Expr erf(Expr x, std::string name = {});
 // (end of elementwise)
 // ---- reductions (issue 11) ----
 // Over every element (rank-0 result) or one axis with keepdims, as sum.

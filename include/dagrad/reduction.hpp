@@ -98,6 +98,18 @@ class AxisReduction {
   // rank-3 tensor, positive and negative, with and without keepdims.
   static std::vector<OpExample> examples(Rng& rng);
 
+  // For symbolic backwards (dagrad/autodiff.hpp), written with ops in the
+  // graph of their arguments:
+  // `reduced` (of result_shape(input)) reshaped to kept_shape(input), ready
+  // to broadcast against the input.
+  Expr kept(Expr reduced, const Shape& input) const;
+  // The registered reduction `op` ("sum", "mean") of x over this
+  // reduction's axes, kept (as above).
+  Expr apply_kept(std::string_view op, Expr x) const;
+  // spread_to_extremes as ops: dy / t at the t elements of each lane equal
+  // to its result y, 0 elsewhere.
+  Expr spread_to_extremes(Expr x, Expr y, Expr dy) const;
+
  private:
   // The input as (outer, length, inner) around the reduced axis.
   struct Split {

@@ -3,6 +3,7 @@
 #include "dagrad/dagrad.hpp"
 #include "support/error_message.hpp"
 #include "support/op_gradients.hpp"
+#include "support/symbolic_at_kinks.hpp"
 
 namespace dagrad {
 namespace {
@@ -44,6 +45,11 @@ TEST(Abs, TakesOneInputAndNoAttributes) {
 }
 
 TEST(Abs, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("abs"); }
+
+// At x = 0 the symbolic backward passes 0, as the kernel (sign(0) = 0).
+TEST(Abs, SymbolicBackwardAtTheKinkIsTheKernels) {
+  testing_support::expect_symbolic_backward_equals_kernel("abs", {{Tensor{{-1.5, 0.0, 2.0}, {0.0, 0.25, -0.0}}}, {}, {}});
+}
 
 }  // namespace
 }  // namespace dagrad

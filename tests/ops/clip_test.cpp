@@ -6,6 +6,7 @@
 #include "dagrad/dagrad.hpp"
 #include "support/error_message.hpp"
 #include "support/op_gradients.hpp"
+#include "support/symbolic_at_kinks.hpp"
 
 namespace dagrad {
 namespace {
@@ -58,6 +59,12 @@ TEST(Clip, AttributesAreCheckedAndNamed) {
 }
 
 TEST(Clip, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("clip"); }
+
+// At the bounds themselves the gradient passes, in both backwards.
+TEST(Clip, SymbolicBackwardAtTheBoundsIsTheKernels) {
+  testing_support::expect_symbolic_backward_equals_kernel(
+      "clip", {{Tensor{{-0.5, 0.7, -2.0}, {0.0, 3.0, -0.5}}}, {{"min", -0.5}, {"max", 0.7}}, {}});
+}
 
 }  // namespace
 }  // namespace dagrad

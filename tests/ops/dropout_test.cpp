@@ -112,6 +112,27 @@ TEST(Dropout, Float32UsesTheSameMask) {
 // re-runs forward many times and compares the runs.
 TEST(Dropout, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("dropout"); }
 
+// The gradient as graph nodes (grad) sends dy through the very mask the
+// forward run drew: x = 0 everywhere here, where no mask could be read back
+// from y / x, and dy = 1 does not depend on y, yet evaluating the gradient
+// runs the dropout node first. Each run draws anew and the gradient follows;
+// in evaluation mode it is dy.
+TEST(Dropout, SymbolicGradientReplaysTheForwardRunsMask) {
+  Graph g;
+  Expr x = g.input("x", Tensor(Shape{200}), true);
+  Expr gradient = grad(sum(dropout(x, 0.4, 3)), {x})[0];
+  for (int run = 0; run < 2; ++run) {
+    g.forward(gradient);
+    std::vector<bool> kept = documented_mask(3, 200, 0.4, run);
+    for (std::int64_t i = 0; i < 200; ++i) {
+      ASSERT_EQ(gradient.value().get(i), kept[std::size_t(i)] ? 1.0 / (1.0 - 0.4) : 0.0) << run << " " << i;
+    }
+  }
+  g.set_training(false);
+  g.forward(gradient);
+  EXPECT_TRUE(gradient.value() == ones(200).view());
+}
+
 TEST(Dropout, AttributesRoundTripAndBadPNamesTheNode) {
   Graph g;
   Expr x = g.input("x", ones(3));

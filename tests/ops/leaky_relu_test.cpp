@@ -6,6 +6,7 @@
 #include "dagrad/dagrad.hpp"
 #include "support/error_message.hpp"
 #include "support/op_gradients.hpp"
+#include "support/symbolic_at_kinks.hpp"
 
 namespace dagrad {
 namespace {
@@ -47,6 +48,12 @@ TEST(LeakyRelu, KinkAttributesAndArity) {
 }
 
 TEST(LeakyRelu, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("leaky_relu"); }
+
+// At x = 0 both backwards take the slope (PyTorch's rule).
+TEST(LeakyRelu, SymbolicBackwardAtTheKinkIsTheKernels) {
+  testing_support::expect_symbolic_backward_equals_kernel(
+      "leaky_relu", {{Tensor{{0.0, -1.0, 2.0}, {-0.0, 0.5, 0.0}}}, {{"negative_slope", 0.2}}, {}});
+}
 
 }  // namespace
 }  // namespace dagrad

@@ -3,6 +3,7 @@
 #include "dagrad/dagrad.hpp"
 #include "dagrad/testing.hpp"
 #include "support/error_message.hpp"
+#include "support/symbolic_at_kinks.hpp"
 
 namespace dagrad {
 namespace {
@@ -92,6 +93,15 @@ TEST(Max, Errors) {
 }
 
 TEST(Max, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("max"); }
+
+// Tied extremes share the gradient evenly in both backwards, over one axis
+// and over everything.
+TEST(Max, SymbolicBackwardAtTiesIsTheKernels) {
+  const Tensor x{{1.0, 3.0, 3.0}, {-1.0, -1.0, -1.0}, {2.0, 0.0, 2.0}};
+  testing_support::expect_symbolic_backward_equals_kernel("max", {{x}, {{"axis", std::int64_t{1}}}, {}});
+  testing_support::expect_symbolic_backward_equals_kernel("max", {{x}, {{"axis", std::int64_t{0}}, {"keepdims", true}}, {}});
+  testing_support::expect_symbolic_backward_equals_kernel("max", {{Tensor{{2.0, 2.0}, {2.0, 1.0}}}, {}, {}});
+}
 
 }  // namespace
 }  // namespace dagrad

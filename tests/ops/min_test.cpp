@@ -3,6 +3,7 @@
 #include "dagrad/dagrad.hpp"
 #include "dagrad/testing.hpp"
 #include "support/error_message.hpp"
+#include "support/symbolic_at_kinks.hpp"
 
 namespace dagrad {
 namespace {
@@ -47,6 +48,15 @@ TEST(Min, Errors) {
 }
 
 TEST(Min, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("min"); }
+
+// Tied extremes share the gradient evenly in both backwards, over one axis
+// and over everything.
+TEST(Min, SymbolicBackwardAtTiesIsTheKernels) {
+  const Tensor x{{1.0, 3.0, 3.0}, {-1.0, -1.0, -1.0}, {2.0, 0.0, 2.0}};
+  testing_support::expect_symbolic_backward_equals_kernel("min", {{x}, {{"axis", std::int64_t{1}}}, {}});
+  testing_support::expect_symbolic_backward_equals_kernel("min", {{x}, {{"axis", std::int64_t{0}}, {"keepdims", true}}, {}});
+  testing_support::expect_symbolic_backward_equals_kernel("min", {{Tensor{{2.0, 2.0}, {2.0, 1.0}}}, {}, {}});
+}
 
 }  // namespace
 }  // namespace dagrad

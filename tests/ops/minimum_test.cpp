@@ -6,6 +6,7 @@
 #include "dagrad/dagrad.hpp"
 #include "support/error_message.hpp"
 #include "support/op_gradients.hpp"
+#include "support/symbolic_at_kinks.hpp"
 
 namespace dagrad {
 namespace {
@@ -77,6 +78,12 @@ TEST(Minimum, ShapesAndArityAreChecked) {
 }
 
 TEST(Minimum, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("minimum"); }
+
+// Ties (broadcast too) split the gradient in halves in both backwards.
+TEST(Minimum, SymbolicBackwardAtTiesIsTheKernels) {
+  testing_support::expect_symbolic_backward_equals_kernel(
+      "minimum", {{Tensor{{1.0, -2.0, 3.0}, {0.5, 0.5, 4.0}}, Tensor{0.5, -2.0, 3.0}}, {}, {}});
+}
 
 }  // namespace
 }  // namespace dagrad

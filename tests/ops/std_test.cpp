@@ -3,6 +3,7 @@
 #include "dagrad/dagrad.hpp"
 #include "dagrad/testing.hpp"
 #include "support/error_message.hpp"
+#include "support/symbolic_at_kinks.hpp"
 
 namespace dagrad {
 namespace {
@@ -80,6 +81,12 @@ TEST(Std, AttributesAndErrors) {
 }
 
 TEST(Std, GradientMatchesFiniteDifferences) { EXPECT_OP_GRADIENTS_OK("std"); }
+
+// A constant lane (y = 0) gets a zero gradient in both backwards.
+TEST(Std, SymbolicBackwardAtAConstantLaneIsTheKernels) {
+  testing_support::expect_symbolic_backward_equals_kernel(
+      "std", {{Tensor{{1.5, 1.5, 1.5}, {1.0, 2.0, 4.0}}}, {{"axis", std::int64_t{1}}}, {}});
+}
 
 }  // namespace
 }  // namespace dagrad

@@ -6,6 +6,7 @@
 #include "dagrad/dagrad.hpp"
 #include "support/error_message.hpp"
 #include "support/op_gradients.hpp"
+#include "support/symbolic_at_kinks.hpp"
 
 namespace dagrad {
 namespace {
@@ -64,6 +65,14 @@ TEST(Where, ShapesAndArityAreChecked) {
 }
 
 TEST(Where, GradientMatchesFiniteDifferences) { testing_support::expect_op_gradients("where"); }
+
+// Any non-zero condition, NaN and negative ones included, selects a in
+// both backwards.
+TEST(Where, SymbolicBackwardWithNonBinaryConditionsIsTheKernels) {
+  const Tensor condition{{0.0, -0.5, NAN}, {2.0, 0.0, -0.0}};
+  testing_support::expect_symbolic_backward_equals_kernel(
+      "where", {{condition, Tensor{{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}}, Tensor{-1.0, -2.0, -3.0}}, {}, {}});
+}
 
 }  // namespace
 }  // namespace dagrad

@@ -20,7 +20,11 @@ const std::vector<std::string> symbolic_ops = {
     "add",      "bce_with_logits", "cast",     "div",   "exp",           "l1",       "l2",
     "log",      "log_softmax",     "matmul",   "mean",  "mul",           "neg",      "normalize_rows",
     "relu",     "reshape",         "sigmoid",  "softmax", "softmax_cross_entropy", "sqrt", "square",
-    "sub",      "sum",             "tanh",     "transpose", "mask_positive", "mul_sign", "sub_one_hot"};
+    "sub",      "sum",             "tanh",     "transpose", "mask_positive", "mul_sign", "sub_one_hot",
+    // the elementwise, reduction and shape ops of issue 11, and erf (gelu's)
+    "abs", "pow", "clip", "maximum", "minimum", "where", "leaky_relu", "elu", "gelu", "softplus",
+    "log_sigmoid", "erf", "max", "min", "logsumexp", "var", "std", "dropout", "broadcast_to",
+    "expand_dims", "squeeze", "global_avg_pool"};
 
 bool has_symbolic_backward(const std::string& op) {
   return std::find(symbolic_ops.begin(), symbolic_ops.end(), op) != symbolic_ops.end();
@@ -184,6 +188,7 @@ class SymbolicMutantOp final : public Op {
         case SymbolicMutant::sign_flipped: g = -g; break;
         case SymbolicMutant::zeroed: g = g * 0.0; break;
         case SymbolicMutant::one_element_off: {
+          if (g.shape().elements() == 0) break;  // no element to be off (an empty example of a shape op)
           Tensor off(g.shape(), g.dtype());
           off.set(0, 1e-4);
           g = g + graph.constant(off);
@@ -208,7 +213,12 @@ class SymbolicMutantOp final : public Op {
 // changes nothing, so that mutant is equivalent to the real op there.
 bool gradient_is_constant_in_its_inputs(const std::string& op) {
   static const std::vector<std::string> ops = {"add",  "sub",   "neg",  "reshape",       "transpose", "sum",
-                                               "mean", "cast",  "l1",   "relu", "mask_positive", "mul_sign",  "sub_one_hot"};
+                                               "mean", "cast",  "l1",   "relu", "mask_positive", "mul_sign",  "sub_one_hot",
+                                               // masks, selections, a fixed dropout mask, shape moves
+                                               "abs", "clip", "maximum", "minimum", "where",
+                                               "leaky_relu", "max", "min", "dropout",
+                                               "broadcast_to", "expand_dims", "squeeze",
+                                               "global_avg_pool"};
   return std::find(ops.begin(), ops.end(), op) != ops.end();
 }
 
