@@ -16,6 +16,7 @@
 // set_value with a new shape, call grad() again.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <span>
 #include <vector>
@@ -76,5 +77,21 @@ Expr broadcast_to_shape(Expr x, const Shape& shape);
 // The sum of x over its last axis with keepdims (rank 0: x itself): the
 // row sums that softmax-like ops subtract from each row.
 Expr row_sums(Expr x);
+
+
+// Symbolic backward by decomposition, for composite ops (layer_norm,
+// batch_norm): `rebuild` writes the op's forward with ops that have
+// symbolic backwards, from Exprs standing for the op's inputs; the result is
+// the gradient of the rebuilt output, seeded with `output_grad`, with respect
+// to each needed input (an empty Expr elsewhere), so the op's symbolic
+// backward is its formula and is correct when its primitives are. Each
+// needed input is replaced by a fresh copy (a reshape to its own shape), so
+// every input slot gets its own partial derivative, even when two slots
+// hold one node, and nothing flows on into the inputs' ancestors; inputs not
+// needed (indices, running statistics) are passed as they are. The rebuilt
+// nodes repeat the op's forward work, only when a gradient graph runs.
+std::vector<Expr> backward_by_decomposition(std::span<const Expr> inputs, const Expr& output_grad,
+                                            std::span<const bool> needed,
+                                            const std::function<Expr(std::span<const Expr>)>& rebuild);
 
 }  // namespace dagrad
