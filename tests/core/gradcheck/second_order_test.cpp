@@ -20,7 +20,10 @@ const std::vector<std::string> symbolic_ops = {
     "add",      "bce_with_logits", "cast",     "div",   "exp",           "l1",       "l2",
     "log",      "log_softmax",     "matmul",   "mean",  "mul",           "neg",      "normalize_rows",
     "relu",     "reshape",         "sigmoid",  "softmax", "softmax_cross_entropy", "sqrt", "square",
-    "sub",      "sum",             "tanh",     "transpose", "mask_positive", "mul_sign", "sub_one_hot"};
+    "sub",      "sum",             "tanh",     "transpose", "mask_positive", "mul_sign", "sub_one_hot",
+    // structure and normalization (issue 15, sym-composite)
+    "slice", "concat", "stack", "pad", "index_select", "embedding", "index_add", "layer_norm", "batch_norm",
+    "conv2d", "avg_pool2d", "max_pool2d", "im2col", "col2im", "lstm", "gru"};
 
 bool has_symbolic_backward(const std::string& op) {
   return std::find(symbolic_ops.begin(), symbolic_ops.end(), op) != symbolic_ops.end();
@@ -184,6 +187,7 @@ class SymbolicMutantOp final : public Op {
         case SymbolicMutant::sign_flipped: g = -g; break;
         case SymbolicMutant::zeroed: g = g * 0.0; break;
         case SymbolicMutant::one_element_off: {
+          if (g.shape().elements() == 0) break;  // an empty gradient has no element to move
           Tensor off(g.shape(), g.dtype());
           off.set(0, 1e-4);
           g = g + graph.constant(off);
@@ -208,7 +212,10 @@ class SymbolicMutantOp final : public Op {
 // changes nothing, so that mutant is equivalent to the real op there.
 bool gradient_is_constant_in_its_inputs(const std::string& op) {
   static const std::vector<std::string> ops = {"add",  "sub",   "neg",  "reshape",       "transpose", "sum",
-                                               "mean", "cast",  "l1",   "relu", "mask_positive", "mul_sign",  "sub_one_hot"};
+                                               "mean", "cast",  "l1",   "relu", "mask_positive", "mul_sign",  "sub_one_hot",
+                                               // structure ops, their scatter, im2col/col2im, the pools
+                                               "slice", "concat", "stack", "pad", "index_select", "embedding",
+                                               "index_add", "im2col", "col2im", "avg_pool2d", "max_pool2d"};
   return std::find(ops.begin(), ops.end(), op) != ops.end();
 }
 
