@@ -24,16 +24,18 @@ class MaxPool2d final : public TypedOp<MaxPool2d> {
   Shape infer_shape(std::span<const Shape> in) const override { return pool_output_shape(window_, in[0]); }
   template <class T> void forward_as(std::span<const TensorView> in, TensorView y) {
     const T* x = in[0].data<T>();
-    T* out = y.data<T>();
+    T* best = y.data<T>();
     argmax_.resize(std::size_t(y.size()));
-    for_each_window(window_, in[0].shape(), [&](std::int64_t output, std::int64_t first, auto&& taps) {
-      T best = -std::numeric_limits<T>::infinity();
-      std::int64_t best_index = first;
-      taps([&](std::int64_t index) {
-        if (x[index] > best || std::isnan(x[index])) best = x[index], best_index = index;
-      });
-      out[output] = best;
-      argmax_[std::size_t(output)] = best_index;
+    const std::int64_t out_w = y.shape()[3], stride_w = window_.stride[1], pad_w = window_.padding[1];
+    auto start_row = [&](std::int64_t first, std::int64_t top) {  // -inf, at the window's first input
+      for (std::int64_t j = first; j < first + out_w; ++j) best[j] = -std::numeric_limits<T>::infinity(), argmax_[j] = top + std::max<std::int64_t>((j - first) * stride_w - pad_w, 0);
+    };
+    for_each_tap_by_rows(window_, in[0].shape(), start_row, [&](std::int64_t first, std::int64_t j0, std::int64_t j1, std::int64_t start) {
+      for (std::int64_t j = j0; j < j1; ++j) {
+        const T v = x[start + j * stride_w];
+        const bool take = (v > best[first + j]) | (v != v);  // the first maximum wins; a NaN wins (PyTorch)
+        best[first + j] = take ? v : best[first + j], argmax_[first + j] = take ? start + j * stride_w : argmax_[first + j];
+      }
     });
   }
   template <class T> void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy, std::span<GradientSlot> grads) {

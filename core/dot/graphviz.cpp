@@ -34,7 +34,9 @@ std::string node_label(const Plan& plan, const DotOptions& options, int id, bool
   if (name.empty()) name = node.name();  // "a/" keeps its full name
   std::vector<std::string> lines{escape_label(name)};
   lines.push_back(escape_label(node.is_leaf() ? std::string(to_string(node.kind())) : node.op()->label()));
-  lines.push_back(to_string(node.shape()));
+  // float64 is the default and goes unsaid (as in graph files); any other dtype follows the shape.
+  lines.push_back(node.dtype() == DType::float64 ? to_string(node.shape())
+                                                 : fmt::format("{} {}", to_string(node.shape()), to_string(node.dtype())));
   if (options.values && node.has_value()) lines.push_back("value " + tensor_text(node.value()));
   if (options.grads && node.has_grad()) {
     bool stale = gradient_is_stale(node, plan.graph());

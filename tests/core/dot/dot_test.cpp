@@ -63,6 +63,17 @@ TEST(Dot, NodesShowNameOpAndShapeWithLeavesStyledByKindAndTheOutputHighlighted) 
   EXPECT_EQ(drawn_nodes(whole), 8);
 }
 
+TEST(Dot, NodesOfADtypeOtherThanFloat64ShowItAfterTheShape) {
+  Graph g;
+  Expr x = g.input("x", Tensor(Shape{2}, std::vector<float>{1, 2}));
+  Expr y = sigmoid(x, "s");
+  Expr z = cast(y, DType::float64, "z");
+  std::string dot = to_dot(g, DotOptions{.outputs = {z}});
+  EXPECT_NE(dot.find(R"#(label="x\ninput\n(2,) float32")#"), std::string::npos) << dot;
+  EXPECT_NE(dot.find(R"#(label="s\nsigmoid\n(2,) float32")#"), std::string::npos) << dot;
+  EXPECT_NE(dot.find(R"#(label="z\ncast float64\n(2,)")#"), std::string::npos) << dot;  // float64 goes unsaid
+}
+
 TEST(Dot, ValuesAndGradientsInlineWhenSmallAndAsMinMeanMaxWhenLarge) {
   Graph g;
   Expr x = g.input("x", Tensor{0.5, -1}, true);

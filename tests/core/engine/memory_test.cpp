@@ -47,6 +47,22 @@ TEST(Memory, TrainingKeepsValuesAndSharesIntermediateGradients) {
   EXPECT_EQ(p.g.memory_stats().total(), stats.total());
 }
 
+// memory_stats counts bytes of each tensor's own dtype: the same pipeline in
+// float32 holds half of what it holds in float64, but for the scalar loss
+// (and its gradient): storage comes in whole 8-byte words.
+TEST(Memory, Float32TensorsCountFourBytesAnElement) {
+  Graph g;
+  Expr x = g.input("x", Tensor(Shape{8, 4}, 0.25).to(DType::float32), true);
+  Expr y = g.input("y", Tensor(Shape{8, 4}, 0.5).to(DType::float32));
+  Expr loss = l2(softmax(normalize_rows(sigmoid(x))), y);
+  g.forward(loss);
+  g.backward(loss);
+  const MemoryStats stats = g.memory_stats();
+  EXPECT_EQ(stats.value_bytes, 5 * E / 2 + scalar);
+  EXPECT_EQ(stats.gradient_bytes, E / 2 + scalar);
+  EXPECT_EQ(stats.workspace_bytes, E);
+}
+
 TEST(Memory, RetainedGradientsEachOwnABuffer) {
   Pipeline p;
   p.g.forward(p.loss);
