@@ -7,8 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "dagrad/eigen.hpp"
-#include "dagrad/im2col.hpp"
-#include "dagrad/ops.hpp"
+#include "unfolded.hpp"
 
 namespace {
 using namespace dagrad;
@@ -20,13 +19,7 @@ class AvgPool2d final : public TypedOp<AvgPool2d> {
   Attrs attrs() const override { return window_attrs(window_, WindowKind::pooling); }
   std::string label() const override { return fmt::format("avg_pool2d {}x{}{}", window_.kernel[0], window_.kernel[1], window_.summary()); }
   int arity() const override { return 1; }
-  Shape infer_shape(std::span<const Shape> in) const override {
-    if (in[0].rank() != 4) throw ShapeError(fmt::format("needs x (N, C, H, W), got shape {}", in[0]));
-    if (2 * window_.padding[0] > window_.kernel[0] || 2 * window_.padding[1] > window_.kernel[1]) {
-      throw ShapeError(fmt::format("padding {} is more than half the kernel {}", window_.padding, window_.kernel));
-    }
-    return window_.output_shape(in[0], in[0][1]);
-  }
+  Shape infer_shape(std::span<const Shape> in) const override { return pool_output_shape(window_, in[0]); }
   template <class T> void forward_as(std::span<const TensorView> in, TensorView y) {
     const T* x = in[0].data<T>();
     const T scale = T(1) / T(window_.kernel[0] * window_.kernel[1]);
@@ -44,15 +37,10 @@ class AvgPool2d final : public TypedOp<AvgPool2d> {
       taps([&](std::int64_t index) { dx[index] += share; });
     });
   }
-  static std::vector<OpExample> examples(Rng& rng) {
-    auto pool = [&](Shape x, std::vector<std::int64_t> kernel, Attrs attrs) {
-      attrs.set("kernel", kernel);
-      return OpExample{{random_normal(x, rng)}, std::move(attrs), {}};
-    };
-    using Pair = std::vector<std::int64_t>;
-    return {pool({1, 1, 4, 4}, {2, 2}, {}), pool({2, 3, 5, 6}, {3, 3}, {{"stride", Pair{2, 2}}, {"padding", Pair{1, 1}}}),
-            pool({1, 2, 5, 5}, {2, 3}, {{"stride", Pair{1, 2}}}), pool({2, 1, 3, 3}, {3, 3}, {{"stride", Pair{1, 1}}, {"padding", Pair{1, 1}}})};
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy, std::span<const bool> needed) const override {
+    return backward_by_decomposition(x, dy, needed, [&](std::span<const Expr> v) { return unfolded::avg_pool2d(v[0], window_); });
   }
+  static std::vector<OpExample> examples(Rng& rng) { return pool_examples(rng); }
  private:
   Window2d window_;
 };

@@ -20,25 +20,7 @@ class Concat final : public TypedOp<Concat> {
   std::string_view name() const override { return "concat"; }
   Attrs attrs() const override { return {{"axis", axis_}}; }
   std::string label() const override { return fmt::format("concat axis={}", axis_); }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.empty()) throw ShapeError("needs at least one input");
-    const Shape& first = inputs[0];
-    if (first.rank() == 0) throw ShapeError("cannot join rank-0 inputs: they have no axis");
-    const int axis = normalize_axis(axis_, first.rank(), first);
-    std::int64_t length = 0;
-    for (std::size_t k = 0; k < inputs.size(); ++k) {
-      const Shape& shape = inputs[k];
-      bool fits = shape.rank() == first.rank();
-      for (int a = 0; fits && a < shape.rank(); ++a) fits = a == axis || shape[a] == first[a];
-      if (!fits) {
-        throw ShapeError(fmt::format("input {} has shape {}, which does not fit input 0's {}: shapes must agree "
-                                     "on every axis but axis {}",
-                                     k, shape, first, axis_));
-      }
-      length += shape[axis];
-    }
-    return first.with_dim(axis, length);
-  }
+  Shape infer_shape(std::span<const Shape> inputs) const override { return concat_shape(inputs, axis_); }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
     join_rows<T>(inputs, outer(inputs[0].shape()), output);
@@ -47,6 +29,18 @@ class Concat final : public TypedOp<Concat> {
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     split_rows<T>(inputs, dy, outer(inputs[0].shape()), grads);
+  }
+  // dx_k = the slice of dy along axis at input k's place (slice's own adjoint is index_add).
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    const auto axis = std::size_t(normalize_axis(axis_, dy.shape().rank(), dy.shape()));
+    std::vector<std::int64_t> begin(axis + 1, 0), end(axis + 1, INT64_MAX);
+    std::vector<Expr> dx;
+    for (std::size_t k = 0; k < x.size(); ++k, begin[axis] = end[axis]) {
+      end[axis] = begin[axis] + x[k].shape()[int(axis)];
+      dx.push_back(needed[k] ? slice(dy, begin, end) : Expr());
+    }
+    return dx;
   }
 
   // Two to four inputs along each axis (negative too), equal shapes, an empty input, one input.

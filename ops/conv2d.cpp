@@ -3,14 +3,12 @@
 // "padding", "dilation" ([h, w]), "groups". cols = im2col of every image side by side (C kh kw, N out_h out_w), kept for
 // dW, so each group g is one wide Eigen product of W_g (O/groups, C/groups kh kw) and its rows of cols.
 #include "dagrad/eigen.hpp"
-#include "dagrad/im2col.hpp"
-#include "dagrad/ops.hpp"
+#include "unfolded.hpp"
 
 namespace {
 using namespace dagrad;
 
 template <class T> Eigen::Map<RowMajorMatrix<T>> matrix(T* data, std::int64_t rows, std::int64_t cols) { return {data, rows, cols}; }
-
 class Conv2d final : public TypedOp<Conv2d> {
  public:
   explicit Conv2d(const Attrs& attrs) : window_(window_from_attrs("conv2d", attrs, WindowKind::convolution, {"groups"})),
@@ -53,10 +51,12 @@ class Conv2d final : public TypedOp<Conv2d> {
       if (!grads[0].accumulate) flat<T>(grads[0].grad).setZero();
       for (std::int64_t n = 0; n < x[0]; ++n) col2im(columns_gradient_.data<T>() + n * pixels_, x[1], x[2], x[3], window_, grads[0].grad.data<T>() + n * x[1] * x[2] * x[3], wide);
     }
-    for (std::int64_t g = 0; grads[1].needed && g < groups_; ++g) {
+    for (std::int64_t g = 0; grads[1].needed && g < groups_; ++g)
       assign_or_add(weights<T>(grads[1].grad, g).noalias(), group_rows<T>(products_, g, out_) * group_rows<T>(columns_, g, taps_).transpose(), grads[1].accumulate);
-    }
     if (grads.size() == 3 && grads[2].needed) write_gradient(grads[2], dy_wide.rowwise().sum().array());
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> in, const Expr&, const Expr& dy, std::span<const bool> needed) const override {
+    return backward_by_decomposition(in, dy, needed, [&](std::span<const Expr> v) { return unfolded::conv2d(v, window_, groups_); });
   }
   static std::vector<OpExample> examples(Rng& rng) {
     auto conv = [&](Shape x, Shape w, bool bias, Attrs attrs) {  // random x, w and optionally b
@@ -82,8 +82,8 @@ class Conv2d final : public TypedOp<Conv2d> {
 namespace dagrad {
 Expr conv2d(Expr x, Expr w, std::optional<Expr> b, Conv2dOptions options, std::string name) {
   const Window2d window{.stride = options.stride, .padding = options.padding, .dilation = options.dilation};
-  return x.graph().add_op(std::make_unique<Conv2d>(window_attrs(window, WindowKind::convolution, {{"groups", options.groups}})),
-                          b ? std::vector<Expr>{x, w, *b} : std::vector<Expr>{x, w}, std::move(name));
+  std::vector<Expr> inputs = b ? std::vector<Expr>{x, w, *b} : std::vector<Expr>{x, w};
+  return x.graph().add_op(std::make_unique<Conv2d>(window_attrs(window, WindowKind::convolution, {{"groups", options.groups}})), inputs, std::move(name));
 }
 }  // namespace dagrad
 

@@ -6,6 +6,7 @@
 // dim. Indices take no gradient; a row picked twice gets both gradients.
 #include <cmath>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -51,6 +52,14 @@ class Embedding final : public TypedOp<Embedding> {
     if (!grads[0].accumulate) dtable.setZero();
     auto g = Eigen::Map<const RowMajorArray<T>>(dy.data<T>(), Eigen::Index(rows_.size()), inputs[0].shape()[1]);
     for (std::size_t r = 0; r < rows_.size(); ++r) dtable.row(rows_[r]) += g.row(Eigen::Index(r));
+  }
+  // dtable = index_add of dy's rows at the flattened indices (index_add's own adjoint is index_select).
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    const std::int64_t count = x[1].shape().elements();
+    Expr indices = reshape_to(x[1], Shape{count}), rows = reshape_to(dy, Shape{count, x[0].shape()[1]});
+    if (indices.dtype() != dy.dtype()) indices = cast(indices, dy.dtype());  // index_add's inputs share a dtype
+    return {graph.apply("index_add", {rows, indices}, {{"axis", std::int64_t{0}}, {"length", x[0].shape()[0]}}), Expr()};
   }
 
   // Tables of a few sizes; indices of several shapes, with repeats.

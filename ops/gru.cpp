@@ -46,8 +46,7 @@ class Gru final : public TypedOp<Gru> {
                    std::span<GradientSlot> grads) {
     const Sizes n(inputs);
     const Eigen::Index h = n.hidden, b = n.batch;
-    input_grads_.resize(Shape{n.rows(), 3 * h}, dtype_of<T>);
-    hidden_grads_.resize(Shape{n.rows(), 3 * h}, dtype_of<T>);
+    input_grads_.resize(Shape{n.rows(), 3 * h}, dtype_of<T>), hidden_grads_.resize(Shape{n.rows(), 3 * h}, dtype_of<T>);
     dh_.resize(Shape{b, h}, dtype_of<T>);
     auto dh = matrix<T>(dh_, b, h);
     dh.setZero();
@@ -70,6 +69,9 @@ class Gru final : public TypedOp<Gru> {
     }
     if (grads[1].needed) write_gradient(grads[1], dh.array());
     write_parameter_gradients<T>(inputs, output, 2, input_grads_, hidden_grads_, grads);
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> in, const Expr&, const Expr& dy, std::span<const bool> needed) const override {
+    return unrolled_backward(in, dy, needed, /*lstm=*/false);
   }
   static std::vector<OpExample> examples(Rng& rng) { return recurrent_examples(rng, 3, false); }
 

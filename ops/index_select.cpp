@@ -3,9 +3,6 @@
 // indices: rank 0 or 1, whole numbers stored as floats (like softmax_cross_entropy's labels), 0 to
 // length - 1 as in PyTorch (no negative ones), checked in forward; they take no gradient. The output
 // is x's shape with the axis' length replaced by the index count. A repeated index adds its gradients.
-#include <algorithm>
-#include <cmath>
-
 #include "dagrad/ops.hpp"
 #include "dagrad/structure.hpp"
 
@@ -33,34 +30,20 @@ class IndexSelect final : public TypedOp<IndexSelect> {
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
     const AxisSplit split = split_of(inputs[0].shape());
-    const T* values = inputs[1].data<T>();
-    indices_.resize(std::size_t(inputs[1].size()));
-    for (std::size_t k = 0; k < indices_.size(); ++k) {
-      const double index = double(values[k]);
-      if (!(index >= 0 && index < double(split.length) && index == std::floor(index))) {  // NaN fails too
-        throw Error(fmt::format("index {} at position {} is not a whole number from 0 to {} (axis {} of shape {})",
-                                index, k, split.length - 1, axis_, inputs[0].shape()));
-      }
-      indices_[k] = index;
-    }
-    const T* x = inputs[0].data<T>();
-    T* y = output.data<T>();
-    for (std::int64_t o = 0; o < split.outer; ++o, x += split.length * split.inner) {
-      for (std::int64_t index : indices_) y = std::copy_n(x + index * split.inner, split.inner, y);
-    }
+    read_axis_indices(inputs[1], split.length, axis_, inputs[0].shape(), indices_);
+    gather_along_axis(inputs[0].data<T>(), split, indices_, output.data<T>());
   }
   template <class T>
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
-    const AxisSplit split = split_of(inputs[0].shape());
     if (!grads[0].accumulate) flat<T>(grads[0].grad).setZero();  // then scatter-add: repeated indices accumulate
-    T* dx = grads[0].grad.data<T>();
-    const T* g = dy.data<T>();
-    for (std::int64_t o = 0; o < split.outer; ++o, dx += split.length * split.inner) {
-      for (std::int64_t index : indices_) {
-        for (std::int64_t j = 0; j < split.inner; ++j) dx[index * split.inner + j] += *g++;
-      }
-    }
+    scatter_add_along_axis(dy.data<T>(), split_of(inputs[0].shape()), indices_, grads[0].grad.data<T>());
+  }
+  // dx = index_add(dy, indices): the scatter-add above as an op, whose own adjoint is index_select.
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    const std::int64_t length = split_of(x[0].shape()).length;
+    return {graph.apply("index_add", {dy, x[1]}, {{"axis", axis_}, {"length", length}}), Expr()};
   }
 
   // Repeated and reordered indices on each axis (negative too), a rank-0 index, no index.

@@ -20,8 +20,7 @@ class Lstm final : public TypedOp<Lstm> {
     const Sizes n(inputs);
     const Eigen::Index h = n.hidden, b = n.batch;
     gates_.resize(Shape{n.rows(), 4 * h}, dtype_of<T>);
-    cells_.resize(Shape{n.rows(), h}, dtype_of<T>);
-    tanh_cells_.resize(Shape{n.rows(), h}, dtype_of<T>);
+    cells_.resize(Shape{n.rows(), h}, dtype_of<T>), tanh_cells_.resize(Shape{n.rows(), h}, dtype_of<T>);
     auto gates = matrix<T>(gates_, n.rows(), 4 * h);
     auto y = matrix<T>(output, n.rows(), h);
     project_inputs<T>(inputs, 3, gates, /*add_hidden_bias=*/true);
@@ -47,12 +46,10 @@ class Lstm final : public TypedOp<Lstm> {
     const Sizes n(inputs);
     const Eigen::Index h = n.hidden, b = n.batch;
     gate_grads_.resize(Shape{n.rows(), 4 * h}, dtype_of<T>);
-    dh_.resize(Shape{b, h}, dtype_of<T>);
-    dc_.resize(Shape{b, h}, dtype_of<T>);
+    dh_.resize(Shape{b, h}, dtype_of<T>), dc_.resize(Shape{b, h}, dtype_of<T>);
     auto dgates = matrix<T>(gate_grads_, n.rows(), 4 * h);
     auto dh = matrix<T>(dh_, b, h), dc = matrix<T>(dc_, b, h);
-    dh.setZero();
-    dc.setZero();
+    dh.setZero(), dc.setZero();
     auto w_hh = matrix<T>(inputs[4], 4 * h, h);
     for (Eigen::Index t = n.seq - 1, r = t * b; t >= 0; --t, r -= b) {
       ConstMatrix<T> c_prev(t == 0 ? inputs[2].data<T>() : cells_.data<T>() + (r - b) * h, b, h);
@@ -72,6 +69,9 @@ class Lstm final : public TypedOp<Lstm> {
     if (grads[1].needed) write_gradient(grads[1], dh.array());
     if (grads[2].needed) write_gradient(grads[2], dc.array());
     write_parameter_gradients<T>(inputs, output, 3, gate_grads_, gate_grads_, grads);
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> in, const Expr&, const Expr& dy, std::span<const bool> needed) const override {
+    return unrolled_backward(in, dy, needed, /*lstm=*/true);
   }
   static std::vector<OpExample> examples(Rng& rng) { return recurrent_examples(rng, 4, true); }
  private:

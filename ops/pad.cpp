@@ -47,11 +47,18 @@ class Pad final : public TypedOp<Pad> {
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     T* dx = grads[0].grad.data<T>();
-    const bool accumulate = grads[0].accumulate;
     for_each_in_box(inner_box(inputs[0].shape(), dy.shape()), [&, g = dy.data<T>()](std::int64_t offset) {
-      *dx = accumulate ? *dx + g[offset] : g[offset];
-      ++dx;
+      *dx = grads[0].accumulate ? *dx + g[offset] : g[offset], ++dx;
     });
+  }
+  // dx = dy's inner box, the slice [before_k, before_k + x_k) of every axis (slice's adjoint is index_add).
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    std::vector<std::int64_t> begin, end;
+    for (int a = 0; a < x[0].shape().rank(); ++a) {
+      begin.push_back(pads_[2 * std::size_t(a)]), end.push_back(begin.back() + x[0].shape()[a]);
+    }
+    return {slice(dy, begin, end)};
   }
 
   // One axis or every axis padded, uneven and zero pads, a non-zero value,
@@ -65,17 +72,7 @@ class Pad final : public TypedOp<Pad> {
   }
 
  private:
-  // Where x lies in the padded output: x's extents at the output's strides,
-  // starting past every `before`.
-  StridedBox inner_box(const Shape& x, const Shape& padded) const {
-    StridedBox box{x.rank(), {}, row_major_strides(padded), 0};
-    for (std::size_t a = 0; a < std::size_t(x.rank()); ++a) {
-      box.extent[a] = x[int(a)];
-      box.offset += pads_[2 * a] * box.stride[a];
-    }
-    return box;
-  }
-
+  StridedBox inner_box(const Shape& x, const Shape& padded) const { return padded_inner_box(x, padded, pads_); }
   std::vector<std::int64_t> pads_;
   double value_ = 0.0;
 };

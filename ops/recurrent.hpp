@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <span>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
 
@@ -133,6 +134,39 @@ inline std::vector<OpExample> recurrent_examples(Rng& rng, std::int64_t gates, b
     cases.push_back(std::move(example));
   }
   return cases;
+}
+
+// The symbolic backward of both ops, by decomposition (dagrad/autodiff.hpp):
+// the layer unrolled over its sequence with matmul, slice, sigmoid, tanh,
+// mul, add and stack, the same equations as the kernels (and as the ONNX
+// export), so its second derivatives follow from those ops'.
+inline std::vector<Expr> unrolled_backward(std::span<const Expr> inputs, const Expr& dy, std::span<const bool> needed,
+                                           bool lstm) {
+  return backward_by_decomposition(inputs, dy, needed, [lstm](std::span<const Expr> v) {
+    const Shape& x = v[0].shape();
+    const std::int64_t seq = x[0], batch = x[1], hidden = v[1].shape()[1];
+    const std::size_t weights = lstm ? 3 : 2;
+    const Expr w_ih = transpose(v[weights]), w_hh = transpose(v[weights + 1]), b_hh = v[weights + 3];
+    const Expr projected = matmul(reshape(v[0], {seq * batch, x[2]}), w_ih) + v[weights + 2];  // every step's x W_ih^T + b_ih
+    auto gate = [&](const Expr& t, std::int64_t k) { return slice(t, {0, k * hidden}, {INT64_MAX, (k + 1) * hidden}); };
+    Expr h = v[1], c = lstm ? v[2] : Expr();
+    std::vector<Expr> states;
+    for (std::int64_t t = 0; t < seq; ++t) {
+      const Expr step = slice(projected, {t * batch}, {(t + 1) * batch});
+      if (lstm) {  // gates i, f, g, o
+        const Expr gates = step + (matmul(h, w_hh) + b_hh);
+        c = dagrad::sigmoid(gate(gates, 1)) * c + dagrad::sigmoid(gate(gates, 0)) * dagrad::tanh(gate(gates, 2));
+        h = dagrad::sigmoid(gate(gates, 3)) * dagrad::tanh(c);
+      } else {  // gates r, z, n; b_hn inside r * (...)
+        const Expr recurrent = matmul(h, w_hh) + b_hh;
+        const Expr r = dagrad::sigmoid(gate(step, 0) + gate(recurrent, 0)), z = dagrad::sigmoid(gate(step, 1) + gate(recurrent, 1));
+        const Expr n = dagrad::tanh(gate(step, 2) + r * gate(recurrent, 2));
+        h = n + z * (h - n);
+      }
+      states.push_back(h);
+    }
+    return stack(states, 0);
+  });
 }
 
 }  // namespace dagrad::recurrent

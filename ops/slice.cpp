@@ -27,9 +27,7 @@ class Slice final : public TypedOp<Slice> {
 
   std::string_view name() const override { return "slice"; }
   Attrs attrs() const override { return {{"begin", begin_}, {"end", end_}, {"step", step_}}; }
-  std::string label() const override {
-    return fmt::format("slice ({}):({}):({})", fmt::join(begin_, ", "), fmt::join(end_, ", "), fmt::join(step_, ", "));
-  }
+  std::string label() const override { return fmt::format("slice ({}):({}):({})", fmt::join(begin_, ", "), fmt::join(end_, ", "), fmt::join(step_, ", ")); }
   int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
     const Shape& x = inputs[0];
@@ -48,6 +46,20 @@ class Slice final : public TypedOp<Slice> {
     auto add_dy = [g = dy.data<T>(), dx = grads[0].grad.data<T>()](std::int64_t offset) mutable { dx[offset] += *g++; };
     for_each_in_box(box(inputs[0].shape()), add_dy);
   }
+  // dx = dy scattered into zeros of x's shape: one index_add (adjoint: index_select) per sliced axis.
+  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    Expr dx = dy;
+    for (std::size_t a = 0; a < begin_.size(); ++a) {
+      const std::int64_t length = x[0].shape()[int(a)];
+      const SliceRange range = slice_range(begin_[a], end_[a], step_[a], length);
+      if (range.count == length && step_[a] == 1) continue;  // the whole axis
+      Tensor picked(Shape{range.count}, dy.dtype());
+      for (std::int64_t k = 0; k < range.count; ++k) picked.set(k, double(range.start + k * step_[a]));
+      dx = graph.apply("index_add", {dx, graph.constant(picked)}, {{"axis", std::int64_t(a)}, {"length", length}});
+    }
+    return {dx};
+  }
 
   // Reversed, every other, both signs of step, an axis left whole, an empty slice, clamped indices.
   static std::vector<OpExample> examples(Rng& rng) {
@@ -62,19 +74,7 @@ class Slice final : public TypedOp<Slice> {
   }
 
  private:
-  // The picked elements as a box of x's buffer (extent: count per axis; stride: step times x's stride).
-  StridedBox box(const Shape& shape) const {
-    StridedBox result{shape.rank(), {}, row_major_strides(shape), 0};
-    for (int a = 0; a < shape.rank(); ++a) result.extent[std::size_t(a)] = shape[a];
-    for (std::size_t a = 0; a < begin_.size(); ++a) {
-      const SliceRange range = slice_range(begin_[a], end_[a], step_[a], shape[int(a)]);
-      result.offset += range.count == 0 ? 0 : range.start * result.stride[a];
-      result.stride[a] *= step_[a];
-      result.extent[a] = range.count;
-    }
-    return result;
-  }
-
+  StridedBox box(const Shape& shape) const { return slice_box(shape, begin_, end_, step_); }
   std::vector<std::int64_t> begin_, end_, step_;
 };
 }  // namespace

@@ -5,6 +5,7 @@
 // (negative counts from the end of the output's axes). Seen as rows of the
 // axes before `axis`, each output row is the inputs' rows side by side, as
 // in concat (dagrad/structure.hpp).
+#include "dagrad/autodiff.hpp"
 #include "dagrad/ops.hpp"
 #include "dagrad/structure.hpp"
 
@@ -21,21 +22,7 @@ class Stack final : public TypedOp<Stack> {
   std::string_view name() const override { return "stack"; }
   Attrs attrs() const override { return {{"axis", axis_}}; }
   std::string label() const override { return fmt::format("stack axis={}", axis_); }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs.empty()) throw ShapeError("needs at least one input");
-    const Shape& first = inputs[0];
-    const int axis = normalize_axis(axis_, first.rank() + 1, first);
-    for (std::size_t k = 1; k < inputs.size(); ++k) {
-      if (inputs[k] != first) {
-        throw ShapeError(fmt::format("input {} has shape {}, which differs from input 0's {}: stacking along axis "
-                                     "{} needs equal shapes",
-                                     k, inputs[k], first, axis_));
-      }
-    }
-    std::vector<std::int64_t> dims(first.dims().begin(), first.dims().end());
-    dims.insert(dims.begin() + axis, std::int64_t(inputs.size()));
-    return Shape(std::span<const std::int64_t>(dims.data(), dims.size()));
-  }
+  Shape infer_shape(std::span<const Shape> inputs) const override { return stack_shape(inputs, axis_); }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
     join_rows<T>(inputs, outer(inputs[0].shape()), output);
@@ -44,6 +31,18 @@ class Stack final : public TypedOp<Stack> {
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     split_rows<T>(inputs, dy, outer(inputs[0].shape()), grads);
+  }
+  // dx_k = dy[..., k:k+1, ...] along the new axis, reshaped to x_k's shape (slice's adjoint is index_add).
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    const auto axis = std::size_t(normalize_axis(axis_, dy.shape().rank(), dy.shape()));
+    std::vector<std::int64_t> begin(axis + 1, 0), end(axis + 1, INT64_MAX);
+    std::vector<Expr> dx;
+    for (std::size_t k = 0; k < x.size(); ++k) {
+      begin[axis] = std::int64_t(k), end[axis] = std::int64_t(k) + 1;
+      dx.push_back(needed[k] ? reshape_to(slice(dy, begin, end), x[k].shape()) : Expr());
+    }
+    return dx;
   }
 
   // Every new axis of rank-1 and rank-2 inputs (negative too), one input,

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dagrad/im2col.hpp"
 #include "dagrad/structure.hpp"
 #include "onnx_mapping.hpp"
 #include "export_elementwise.hpp"
@@ -157,6 +158,29 @@ std::vector<OnnxAttribute> window_attributes(ExportContext& c, std::vector<std::
           {"pads", std::vector<std::int64_t>{padding[0], padding[1], padding[0], padding[1]}}};
 }
 // (end of conv)
+
+// im2col / col2im (higher-order helpers): for every tap (i, j) of every
+// window (p, q), the flat index of the pixel it reads in an image padded by
+// the window's padding, (p s_h + i d_h) (W + 2 pad_w) + q s_w + j d_w, in
+// im2col's row order (taps, windows). Gathering these (and scattering back
+// through their one-hot matrix) copies values exactly in any dtype, where
+// ONNX Runtime's Conv and ConvTranspose take float32 only.
+std::vector<std::int64_t> unfold_indices(const Window2d& window, std::int64_t height, std::int64_t width) {
+  const std::int64_t out_h = window.output_size(0, height), out_w = window.output_size(1, width);
+  const std::int64_t padded_width = width + 2 * window.padding[1];
+  std::vector<std::int64_t> indices;
+  for (std::int64_t i = 0; i < window.kernel[0]; ++i) {
+    for (std::int64_t j = 0; j < window.kernel[1]; ++j) {
+      for (std::int64_t p = 0; p < out_h; ++p) {
+        for (std::int64_t q = 0; q < out_w; ++q) {
+          indices.push_back((p * window.stride[0] + i * window.dilation[0]) * padded_width + q * window.stride[1] +
+                            j * window.dilation[1]);
+        }
+      }
+    }
+  }
+  return indices;
+}
 
 }  // namespace
 
@@ -604,6 +628,66 @@ const std::map<std::string, ExportRule, std::less<>>& export_rules() {
               const std::string hit = c.emit("Equal", {column, c.int64s("classes", class_numbers)});
               const std::string one_hot = c.emit("Where", {hit, c.scalar("one", 1.0), c.scalar("zero", 0.0)});
               c.emit_output("Sub", {c.input(0), one_hot});
+            }}},
+      // y = zeros, y[:, indices[k], :] += g[:, k, :] (index_select's adjoint): the one-hot matrix M
+      // (length, count), M[i, k] = (indices[k] == i), times g seen as (outer, count, inner); MatMul
+      // broadcasts M over outer. Every sum adds g's entries times 0 or 1, so only their order differs.
+      {"index_add",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const Shape& g = c.input_shape(0);
+              const AxisSplit split = split_at_axis(g, normalize_axis(c.attrs().get_int("index_add", "axis"), g.rank(), g));
+              std::vector<std::int64_t> positions;
+              for (std::int64_t i = 0; i < c.attrs().get_int("index_add", "length"); ++i) positions.push_back(i);
+              const std::string indices = c.emit("Cast", {c.input(1)}, {{"to", std::int64_t{onnx::TensorProto::INT64}}});
+              const std::string row = c.emit("Reshape", {indices, c.int64s("row", {1, -1})});
+              const std::string column = c.emit("Reshape", {c.int64s("positions", positions), c.int64s("column", {-1, 1})});
+              const std::string hit = c.emit("Equal", {column, row});
+              const std::string one_hot = c.emit("Where", {hit, c.scalar("one", 1.0), c.scalar("zero", 0.0)});
+              const std::string blocks = c.emit("Reshape", {c.input(0), c.int64s("blocks", {split.outer, split.length, split.inner})});
+              const std::vector<std::int64_t> shape(c.node().shape().dims().begin(), c.node().shape().dims().end());
+              c.emit_output("Reshape", {c.emit("MatMul", {one_hot, blocks}), c.int64s("shape", shape)});
+            }}},
+      // x padded with zeros, each image plane flattened, the taps gathered.
+      {"im2col",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const Shape& x = c.input_shape(0);
+              const Window2d window = window_from_attrs("im2col", c.attrs(), WindowKind::pooling, {"dilation"});
+              const auto [pad_h, pad_w] = window.padding;
+              const std::string padded =
+                  c.emit("Pad", {c.input(0), c.int64s("pads", {0, 0, pad_h, pad_w, 0, 0, pad_h, pad_w}), c.scalar("zero", 0.0)});
+              const std::int64_t planes = (x[2] + 2 * pad_h) * (x[3] + 2 * pad_w);
+              const std::string flat = c.emit("Reshape", {padded, c.int64s("planes", {x[0], x[1], planes})});
+              const std::string taps = c.emit("Gather", {flat, c.int64s("taps", unfold_indices(window, x[2], x[3]))}, {{"axis", std::int64_t{2}}});
+              const std::vector<std::int64_t> shape(c.node().shape().dims().begin(), c.node().shape().dims().end());
+              c.emit_output("Reshape", {taps, c.int64s("shape", shape)});
+            }}},
+      // The adjoint: the columns times the one-hot matrix of those indices
+      // (tap and window, padded pixel), so overlapping taps add up, then the
+      // padding sliced off.
+      {"col2im",
+       {.composite = true,
+        .emit =
+            [](ExportContext& c) {
+              const Shape& y = c.node().shape();
+              const Window2d window = window_from_attrs("col2im", c.attrs(), WindowKind::pooling, {"dilation", "size"});
+              const auto [pad_h, pad_w] = window.padding;
+              const std::int64_t padded_h = y[2] + 2 * pad_h, padded_w = y[3] + 2 * pad_w;
+              std::vector<std::int64_t> pixels;
+              for (std::int64_t k = 0; k < padded_h * padded_w; ++k) pixels.push_back(k);
+              const std::vector<std::int64_t> indices = unfold_indices(window, y[2], y[3]);
+              const std::string column =
+                  c.emit("Reshape", {c.int64s("taps", indices), c.int64s("column", {-1, 1})});
+              const std::string hit = c.emit("Equal", {column, c.int64s("pixels", pixels)});
+              const std::string one_hot = c.emit("Where", {hit, c.scalar("one", 1.0), c.scalar("zero", 0.0)});
+              const std::string rows =
+                  c.emit("Reshape", {c.input(0), c.int64s("rows", {y[0], y[1], std::int64_t(indices.size())})});
+              const std::string planes = c.emit("Reshape", {c.emit("MatMul", {rows, one_hot}), c.int64s("planes", {y[0], y[1], padded_h, padded_w})});
+              c.emit_output("Slice", {planes, c.int64s("starts", {pad_h, pad_w}), c.int64s("ends", {pad_h + y[2], pad_w + y[3]}),
+                                      c.int64s("axes", {2, 3})});
             }}},
       // (end of higher-order helpers)
   };

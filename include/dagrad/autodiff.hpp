@@ -16,6 +16,7 @@
 // set_value with a new shape, call grad() again.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <span>
 #include <vector>
@@ -81,5 +82,21 @@ Expr row_sums(Expr x);
 // gives 0, not NaN, where a masked-out value is infinite, as the kernels'
 // selections do; the mask (from greater, less, equal) takes no gradient.
 Expr where_or_zero(Expr condition, Expr value);
+
+
+// Symbolic backward by decomposition, for composite ops (layer_norm,
+// batch_norm): `rebuild` writes the op's forward with ops that have
+// symbolic backwards, from Exprs standing for the op's inputs; the result is
+// the gradient of the rebuilt output, seeded with `output_grad`, with respect
+// to each needed input (an empty Expr elsewhere), so the op's symbolic
+// backward is its formula and is correct when its primitives are. Each
+// needed input is replaced by a fresh copy (a reshape to its own shape), so
+// every input slot gets its own partial derivative, even when two slots
+// hold one node, and nothing flows on into the inputs' ancestors; inputs not
+// needed (indices, running statistics) are passed as they are. The rebuilt
+// nodes repeat the op's forward work, only when a gradient graph runs.
+std::vector<Expr> backward_by_decomposition(std::span<const Expr> inputs, const Expr& output_grad,
+                                            std::span<const bool> needed,
+                                            const std::function<Expr(std::span<const Expr>)>& rebuild);
 
 }  // namespace dagrad

@@ -11,6 +11,9 @@
 #include <string_view>
 #include <initializer_list>
 
+#include <fmt/ranges.h>
+
+#include "dagrad/error.hpp"
 #include "dagrad/op.hpp"
 
 namespace dagrad {
@@ -45,6 +48,42 @@ Window2d window_from_attrs(std::string_view op, const Attrs& attrs, WindowKind k
                            std::initializer_list<std::string_view> extra = {});
 // The attributes of `window`, added to `extra`.
 Attrs window_attrs(const Window2d& window, WindowKind kind, Attrs extra = {});
+
+// The im2col and col2im ops (ops/im2col.cpp, ops/col2im.cpp: PyTorch's
+// F.unfold and F.fold, whose gradients are each other) take a window as
+// "kernel", "stride" and "padding" (as a pool's) plus "dilation"; col2im
+// also takes the image "size" [height, width]. Symbolic backwards of the
+// convolution and pooling ops build them with these attributes.
+inline Attrs unfold_attrs(const Window2d& window) {
+  return window_attrs(window, WindowKind::pooling, {{"dilation", std::vector<std::int64_t>{window.dilation[0], window.dilation[1]}}});
+}
+inline Attrs fold_attrs(const Window2d& window, std::int64_t height, std::int64_t width) {
+  Attrs attrs = unfold_attrs(window);
+  attrs.set("size", std::vector<std::int64_t>{height, width});
+  return attrs;
+}
+
+// The pools' shape rule: x (N, C, H, W), padding at most half the kernel
+// (as PyTorch requires), output (N, C, out_h, out_w).
+inline Shape pool_output_shape(const Window2d& window, const Shape& x) {
+  if (x.rank() != 4) throw ShapeError(fmt::format("needs x (N, C, H, W), got shape {}", x));
+  if (2 * window.padding[0] > window.kernel[0] || 2 * window.padding[1] > window.kernel[1]) {
+    throw ShapeError(fmt::format("padding {} is more than half the kernel {}", window.padding, window.kernel));
+  }
+  return window.output_shape(x, x[1]);
+}
+// The pools' gradient-check cases: square and oblong kernels, strides,
+// padding, overlapping windows.
+inline std::vector<OpExample> pool_examples(Rng& rng) {
+  auto pool = [&](Shape x, std::vector<std::int64_t> kernel, Attrs attrs) {
+    attrs.set("kernel", kernel);
+    return OpExample{{random_normal(x, rng)}, std::move(attrs), {}};
+  };
+  using Pair = std::vector<std::int64_t>;
+  return {pool({1, 1, 4, 4}, {2, 2}, {}), pool({2, 3, 5, 6}, {3, 3}, {{"stride", Pair{2, 2}}, {"padding", Pair{1, 1}}}),
+          pool({1, 2, 5, 5}, {2, 3}, {{"stride", Pair{1, 2}}}),
+          pool({2, 1, 3, 3}, {3, 3}, {{"stride", Pair{1, 1}}, {"padding", Pair{1, 1}}})};
+}
 
 // Copies the windows of one image of `channels` planes (height, width) into
 // a (channels * kh * kw, out_h * out_w) block of a row-major matrix whose

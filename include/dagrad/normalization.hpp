@@ -1,13 +1,15 @@
 // Per-channel statistics for normalization ops (batch_norm and a user's
 // own, such as an instance or group norm): the elements of channel c of an
 // (N, C, ...) tensor, visited in memory order, and their moments. Header
-// only; no allocation.
+// only; no allocation. Below, the same statistics written with ops, for
+// symbolic backwards by decomposition (dagrad/autodiff.hpp).
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <utility>
 
+#include "dagrad/ops.hpp"
 #include "dagrad/tensor.hpp"
 
 namespace dagrad {
@@ -45,5 +47,24 @@ class ChannelLayout {
  private:
   std::int64_t batches_ = 0, channels_ = 0, spatial_ = 1;
 };
+
+// A (C,) vector v reshaped to broadcast along axis 1 of x (N, C, ...): (1, C, 1, ...).
+inline Expr per_channel(Expr v, const Shape& x) {
+  std::vector<std::int64_t> dims(std::size_t(x.rank()), 1);
+  dims[1] = x[1];
+  return reshape(v, dims);
+}
+// The mean and the biased variance of each channel (every axis but 1) of x
+// (N, C, ...), as ops, with x's rank kept (1, C, 1, ...): a mean over axis 0,
+// then over each spatial axis (equal counts, so the mean of the means).
+inline std::pair<Expr, Expr> channel_moments(Expr x) {
+  auto channel_mean = [rank = x.shape().rank()](Expr t) {
+    t = mean(t, 0, true);
+    for (int axis = 2; axis < rank; ++axis) t = mean(t, axis, true);
+    return t;
+  };
+  Expr average = channel_mean(x);
+  return {average, channel_mean(square(x - average))};
+}
 
 }  // namespace dagrad

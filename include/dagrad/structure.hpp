@@ -1,15 +1,20 @@
 // What the structure ops (concat, stack, slice, index_select, pad,
 // broadcast_to, expand_dims, squeeze) share, and a user's own such op may
 // use: NumPy's axis rule, the split of a shape around one axis, a strided
-// walk over a box of a row-major buffer, and the join/split kernels of
-// concat and stack. Op-agnostic, like broadcast.hpp and reduction.hpp.
+// walk over a box of a row-major buffer (slice's and pad's), the join/split
+// kernels of concat and stack, and the checked indices and gather/scatter
+// kernels of index_select and index_add. Op-agnostic, like broadcast.hpp and reduction.hpp.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "dagrad/eigen.hpp"
+#include "dagrad/error.hpp"
 
 namespace dagrad {
 
@@ -100,6 +105,112 @@ void for_each_in_box(const StridedBox& box, Visit&& visit) {
     }
     if (axis < 0) return;
   }
+}
+
+// The elements x[b0:e0:s0, ...] of a tensor of `shape` (slice's attributes,
+// one entry per leading axis; the other axes whole) as a box of its buffer:
+// extent = count per axis, stride = step times the buffer's stride.
+inline StridedBox slice_box(const Shape& shape, std::span<const std::int64_t> begin,
+                            std::span<const std::int64_t> end, std::span<const std::int64_t> step) {
+  StridedBox box{shape.rank(), {}, row_major_strides(shape), 0};
+  for (int a = 0; a < shape.rank(); ++a) box.extent[std::size_t(a)] = shape[a];
+  for (std::size_t a = 0; a < begin.size(); ++a) {
+    const SliceRange range = slice_range(begin[a], end[a], step[a], shape[int(a)]);
+    box.offset += range.count == 0 ? 0 : range.start * box.stride[a];
+    box.stride[a] *= step[a];
+    box.extent[a] = range.count;
+  }
+  return box;
+}
+
+// Where x lies in pad's output `padded`: x's extents at the output's
+// strides, past every `before` (pads: before_0, after_0, before_1, ...).
+inline StridedBox padded_inner_box(const Shape& x, const Shape& padded, std::span<const std::int64_t> pads) {
+  StridedBox box{x.rank(), {}, row_major_strides(padded), 0};
+  for (std::size_t a = 0; a < std::size_t(x.rank()); ++a) {
+    box.extent[a] = x[int(a)];
+    box.offset += pads[2 * a] * box.stride[a];
+  }
+  return box;
+}
+
+// Indices along an axis of `length` (index_select, index_add): whole numbers
+// 0 to length - 1 stored as floats, as PyTorch (no negative ones), copied
+// into `indices` (re-used, so no allocation once warm). Throws Error naming
+// the position and the bad value (NaN fails too).
+inline void read_axis_indices(const TensorView& values, std::int64_t length, std::int64_t axis, const Shape& shape,
+                              std::vector<std::int64_t>& indices) {
+  indices.resize(std::size_t(values.size()));
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    const double index = values.get(std::int64_t(k));
+    if (!(index >= 0 && index < double(length) && index == std::floor(index))) {
+      throw Error(fmt::format("index {} at position {} is not a whole number from 0 to {} (axis {} of shape {})",
+                              index, k, length - 1, axis, shape));
+    }
+    indices[k] = std::int64_t(index);
+  }
+}
+
+// index_select's gather: `from` seen as (outer, length, inner) around the
+// axis, `to` as (outer, indices.size(), inner); to[o, k, :] = from[o, indices[k], :].
+template <class T>
+void gather_along_axis(const T* from, AxisSplit split, std::span<const std::int64_t> indices, T* to) {
+  for (std::int64_t o = 0; o < split.outer; ++o, from += split.length * split.inner) {
+    for (std::int64_t index : indices) to = std::copy_n(from + index * split.inner, split.inner, to);
+  }
+}
+
+// Its adjoint (index_select's backward, index_add's forward): to[o,
+// indices[k], :] += from[o, k, :], `to` (outer, length, inner) as `split`
+// says; a repeated index adds up. `to` is not cleared.
+template <class T>
+void scatter_add_along_axis(const T* from, AxisSplit split, std::span<const std::int64_t> indices, T* to) {
+  for (std::int64_t o = 0; o < split.outer; ++o, to += split.length * split.inner) {
+    for (std::int64_t index : indices) {
+      for (std::int64_t j = 0; j < split.inner; ++j) to[index * split.inner + j] += *from++;
+    }
+  }
+}
+
+// concat's shape rule: at least one input, of equal ranks (not 0), whose
+// shapes agree on every axis but `axis` (given as the attribute, negative
+// counting from the end); the result's axis is the sum of theirs.
+inline Shape concat_shape(std::span<const Shape> inputs, std::int64_t axis_attr) {
+  if (inputs.empty()) throw ShapeError("needs at least one input");
+  const Shape& first = inputs[0];
+  if (first.rank() == 0) throw ShapeError("cannot join rank-0 inputs: they have no axis");
+  const int axis = normalize_axis(axis_attr, first.rank(), first);
+  std::int64_t length = 0;
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const Shape& shape = inputs[k];
+    bool fits = shape.rank() == first.rank();
+    for (int a = 0; fits && a < shape.rank(); ++a) fits = a == axis || shape[a] == first[a];
+    if (!fits) {
+      throw ShapeError(fmt::format("input {} has shape {}, which does not fit input 0's {}: shapes must agree "
+                                   "on every axis but axis {}",
+                                   k, shape, first, axis_attr));
+    }
+    length += shape[axis];
+  }
+  return first.with_dim(axis, length);
+}
+
+// stack's shape rule: at least one input, all of one shape s; the result is
+// s with the input count inserted at `axis` (-rank(s)-1 to rank(s)).
+inline Shape stack_shape(std::span<const Shape> inputs, std::int64_t axis_attr) {
+  if (inputs.empty()) throw ShapeError("needs at least one input");
+  const Shape& first = inputs[0];
+  const int axis = normalize_axis(axis_attr, first.rank() + 1, first);
+  for (std::size_t k = 1; k < inputs.size(); ++k) {
+    if (inputs[k] != first) {
+      throw ShapeError(fmt::format("input {} has shape {}, which differs from input 0's {}: stacking along axis "
+                                   "{} needs equal shapes",
+                                   k, inputs[k], first, axis_attr));
+    }
+  }
+  std::vector<std::int64_t> dims(first.dims().begin(), first.dims().end());
+  dims.insert(dims.begin() + axis, std::int64_t(inputs.size()));
+  return Shape(std::span<const std::int64_t>(dims.data(), dims.size()));
 }
 
 // concat's and stack's forward: the output seen as `outer` rows, each the

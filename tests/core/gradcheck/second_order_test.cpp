@@ -24,7 +24,10 @@ const std::vector<std::string> symbolic_ops = {
     // the elementwise, reduction and shape ops of issue 11, and erf (gelu's)
     "abs", "pow", "clip", "maximum", "minimum", "where", "leaky_relu", "elu", "gelu", "softplus",
     "log_sigmoid", "erf", "max", "min", "logsumexp", "var", "std", "dropout", "broadcast_to",
-    "expand_dims", "squeeze", "global_avg_pool"};
+    "expand_dims", "squeeze", "global_avg_pool",
+    // structure, normalization, convolution and recurrence, and their helper ops
+    "slice", "concat", "stack", "pad", "index_select", "embedding", "index_add", "layer_norm", "batch_norm",
+    "conv2d", "avg_pool2d", "max_pool2d", "im2col", "col2im", "lstm", "gru"};
 
 bool has_symbolic_backward(const std::string& op) {
   return std::find(symbolic_ops.begin(), symbolic_ops.end(), op) != symbolic_ops.end();
@@ -188,7 +191,7 @@ class SymbolicMutantOp final : public Op {
         case SymbolicMutant::sign_flipped: g = -g; break;
         case SymbolicMutant::zeroed: g = g * 0.0; break;
         case SymbolicMutant::one_element_off: {
-          if (g.shape().elements() == 0) break;  // no element to be off (an empty example of a shape op)
+          if (g.shape().elements() == 0) break;  // an empty gradient has no element to move
           Tensor off(g.shape(), g.dtype());
           off.set(0, 1e-4);
           g = g + graph.constant(off);
@@ -218,7 +221,10 @@ bool gradient_is_constant_in_its_inputs(const std::string& op) {
                                                "abs", "clip", "maximum", "minimum", "where",
                                                "leaky_relu", "max", "min", "dropout",
                                                "broadcast_to", "expand_dims", "squeeze",
-                                               "global_avg_pool"};
+                                               "global_avg_pool",
+                                               // structure ops, their scatter, im2col/col2im, the pools
+                                               "slice", "concat", "stack", "pad", "index_select", "embedding",
+                                               "index_add", "im2col", "col2im", "avg_pool2d", "max_pool2d"};
   return std::find(ops.begin(), ops.end(), op) != ops.end();
 }
 

@@ -4,6 +4,7 @@
 // export then import gives dagrad's outputs back bit for bit.
 #include <onnx/onnx_pb.h>
 
+#include "dagrad/im2col.hpp"
 #include "onnx_support.hpp"
 #include "support/error_message.hpp"
 
@@ -450,6 +451,29 @@ std::vector<OpCase> op_cases() {
          Expr p = g.input("p", values(Shape{3, 4}, 18));
          Expr labels = g.constant(Tensor(Shape{3, 1}, {3.0, 0.0, 1.0}), "labels");
          return std::vector<Expr>{g.apply("sub_one_hot", {p, labels}, {}, "y")};
+       }},
+      {"index_add", "index_add",
+       [](Graph& g) {
+         Expr updates = g.input("g", values(Shape{2, 3, 2}, 19));
+         Expr indices = g.input("indices", Tensor{3.0, 0.0, 3.0});
+         return std::vector<Expr>{g.apply("index_add", {updates, indices}, {{"axis", std::int64_t{1}}, {"length", std::int64_t{4}}}, "y")};
+       }},
+      {"index_add_rank0_index", "index_add",
+       [](Graph& g) {
+         Expr updates = g.input("g", values(Shape{1, 3}, 20));
+         return std::vector<Expr>{g.apply("index_add", {updates, g.constant(Tensor::scalar(1.0), "index")},
+                                          {{"axis", std::int64_t{0}}, {"length", std::int64_t{2}}}, "y")};
+       }},
+      {"im2col", "im2col",
+       [](Graph& g) {
+         const Window2d window{.kernel = {2, 3}, .stride = {2, 1}, .padding = {1, 1}, .dilation = {1, 2}};
+         return std::vector<Expr>{g.apply("im2col", {g.input("x", values(Shape{2, 3, 5, 6}, 21))}, unfold_attrs(window), "y")};
+       }},
+      {"col2im", "col2im",
+       [](Graph& g) {
+         // 3 channels of 2x3 taps; 5x6 images give 3x4 windows.
+         const Window2d window{.kernel = {2, 3}, .stride = {2, 1}, .padding = {1, 1}, .dilation = {1, 2}};
+         return std::vector<Expr>{g.apply("col2im", {g.input("cols", values(Shape{2, 18, 12}, 22))}, fold_attrs(window, 5, 6), "y")};
        }},
       // (end of higher-order helpers)
   };
