@@ -5,11 +5,12 @@
 #include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
+#include "dagrad/structure.hpp"
 
 namespace {
 using namespace dagrad;
 
-class Reshape final : public TypedOp<Reshape> {
+class Reshape final : public ElementOrderOp<Reshape> {
  public:
   explicit Reshape(const Attrs& attrs) {
     attrs.expect_only("reshape", {"shape"});
@@ -29,8 +30,6 @@ class Reshape final : public TypedOp<Reshape> {
   Attrs attrs() const override { return {{"shape", target_}}; }
   std::string label() const override { return fmt::format("reshape ({})", fmt::join(target_, ", ")); }
 
-  int arity() const override { return 1; }
-  bool output_views_input() const override { return true; }  // zero-copy: y is x's buffer (forward copies only for transients)
   Shape infer_shape(std::span<const Shape> inputs) const override {
     std::vector<std::int64_t> dims = target_;
     std::vector<std::int64_t> given;  // the dimensions other than -1, multiplied without overflow
@@ -49,20 +48,6 @@ class Reshape final : public TypedOp<Reshape> {
     Shape result(std::span<const std::int64_t>(dims.data(), dims.size()));
     return result;
   }
-  template <class T>
-  void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    flat<T>(output) = flat<T>(inputs[0]);
-  }
-  template <class T>
-  void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
-                   std::span<GradientSlot> grads) {
-    write_gradient(grads[0], flat<T>(dy));
-  }
-  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
-                                      std::span<const bool>) const override {
-    return {reshape_to(dy, x[0].shape())};
-  }
-
   static std::vector<OpExample> examples(Rng& rng) {
     std::vector<OpExample> cases;
     for (const Shape& shape : standard_shapes(rng)) {

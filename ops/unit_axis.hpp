@@ -1,7 +1,7 @@
 // What expand_dims.cpp and squeeze.cpp share: an op that adds or removes
 // one axis of length 1, given by the attribute {"axis": k}. The elements
-// keep their order, so forward copies them and the gradient is dy itself
-// in x's shape. Each op adds its shape rule and its examples.
+// keep their order (ElementOrderOp: zero-copy forward, dy as the gradient
+// in x's shape). Each op adds its shape rule and its examples.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,7 @@ namespace dagrad::unit_axis {
 
 // Derived names itself in `static constexpr std::string_view op_name`.
 template <class Derived>
-class UnitAxisOp : public TypedOp<Derived> {
+class UnitAxisOp : public ElementOrderOp<Derived> {
  public:
   explicit UnitAxisOp(const Attrs& attrs) {
     attrs.expect_only(Derived::op_name, {"axis"});
@@ -26,21 +26,6 @@ class UnitAxisOp : public TypedOp<Derived> {
   std::string_view name() const override { return Derived::op_name; }
   Attrs attrs() const override { return {{"axis", axis_}}; }
   std::string label() const override { return fmt::format("{} axis={}", Derived::op_name, axis_); }
-  int arity() const override { return 1; }
-  template <class T>
-  void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    flat<T>(output) = flat<T>(inputs[0]);
-  }
-  template <class T>
-  void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
-                   std::span<GradientSlot> grads) {
-    write_gradient(grads[0], flat<T>(dy));
-  }
-  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
-                                      std::span<const bool>) const override {
-    return {reshape_to(dy, x[0].shape())};
-  }
-
   // The builders' node.
   static Expr add_to(Expr x, std::int64_t axis, std::string name) {
     return x.graph().add_op(std::make_unique<Derived>(Attrs{{"axis", axis}}), {x}, std::move(name));

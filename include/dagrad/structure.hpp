@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/error.hpp"
 
@@ -246,5 +247,30 @@ void split_rows(std::span<const TensorView> parts, const TensorView& dy, std::in
     column += width;
   }
 }
+
+// Ops that keep every element in order and change only the shape (reshape,
+// expand_dims, squeeze): y is x's buffer seen in y's shape (zero-copy, see
+// Op::output_views_input; forward copies where the executor cannot view),
+// and dx is dy seen in x's shape. Derived adds its name, attributes and
+// shape rule.
+template <class Derived>
+class ElementOrderOp : public TypedOp<Derived> {
+ public:
+  int arity() const override { return 1; }
+  bool output_views_input() const override { return true; }
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
+    flat<T>(output) = flat<T>(inputs[0]);
+  }
+  template <class T>
+  void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    write_gradient(grads[0], flat<T>(dy));
+  }
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool>) const override {
+    return {reshape_to(dy, x[0].shape())};
+  }
+};
 
 }  // namespace dagrad

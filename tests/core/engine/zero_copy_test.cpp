@@ -20,6 +20,15 @@ TEST(ZeroCopy, AReshapeOfALeafIsItsBufferInTheNewShape) {
   EXPECT_EQ(y[4], 5.0);
 }
 
+TEST(ZeroCopy, ExpandDimsAndSqueezeAreViewsToo) {
+  Graph g;
+  Expr x = g.input("x", Tensor{{1, 2, 3}});
+  Expr y = squeeze(expand_dims(x, 0), 1);
+  const TensorView& out = g.forward(y);
+  EXPECT_EQ(out.shape(), (Shape{1, 3}));
+  EXPECT_EQ(out.raw(), x.value().raw());
+}
+
 TEST(ZeroCopy, TheViewCostsNoBytes) {
   Graph with_view, without;
   Expr a = with_view.input("x", Tensor(Shape{4, 8}, 0.5));
