@@ -25,8 +25,9 @@ std::string format_attr(const AttrValue& value) {
 }
 
 bool same_bits(const TensorView& a, const TensorView& b) {
+  // An empty tensor may have no buffer, and memcmp of a null pointer is undefined even for 0 bytes.
   return a.size() == b.size() && a.dtype() == b.dtype() &&
-         std::memcmp(a.raw(), b.raw(), std::size_t(a.size()) * size_of(a.dtype())) == 0;
+         (a.size() == 0 || std::memcmp(a.raw(), b.raw(), std::size_t(a.size()) * size_of(a.dtype())) == 0);
 }
 
 // What a mutant did over all its calls, shared with the mutant_check_op
