@@ -62,6 +62,11 @@ function(dagrad_apply_build_options target)
       # A UBSan finding fails the run instead of printing and going on.
       list(APPEND flags -fno-sanitize-recover=undefined)
     endif()
+    if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+      # Line tables are all a sanitizer's stack trace needs; full debug
+      # information for Eigen's templates only slows the build CI waits for.
+      list(APPEND flags -gline-tables-only)
+    endif()
     target_compile_options(${target} PRIVATE ${flags})
     # Linking a static library only archives: its sanitizer runtime comes
     # with the program that links it (which gets these options too).
