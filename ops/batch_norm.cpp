@@ -43,7 +43,7 @@ class BatchNorm final : public TypedOp<BatchNorm> {
       auto [mean, variance] = training_ ? layout_.moments(x, c) : std::pair<double, double>(running_mean[c], running_var[c]);
       if (training_) running_mean[c] = T((1 - momentum_) * running_mean[c] + momentum_ * mean), running_var[c] = T((1 - momentum_) * running_var[c] + momentum_ * variance * m / (m - 1));
       mean_(c) = mean, inverse_deviation_(c) = 1 / std::sqrt(variance + eps_);
-      layout_.each(c, [&](std::int64_t i) { y[i] = T((x[i] - mean) * inverse_deviation_(c) * w[c] + b[c]); });
+      layout_.each(c, [&](std::int64_t i) { y[i] = T((x[i] - mean_(c)) * inverse_deviation_(c) * w[c] + b[c]); });
     }
   }
   template <class T>

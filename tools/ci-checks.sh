@@ -1,28 +1,23 @@
 #!/usr/bin/env bash
 # CI's reliability checks, run by .ci/run after the README's test command:
 #   1. the whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer
-#      (the `sanitize` preset);
+#      (the `sanitize` preset: clang++, which also builds the libFuzzer targets
+#      of tests/fuzz and replays each one's corpus as a test);
 #   2. the concurrency test under ThreadSanitizer (the `tsan` preset, that
 #      test only);
-#   3. each libFuzzer target of tests/fuzz for a fixed time under ASan + UBSan
-#      (the `fuzz` preset, clang), starting from its corpus in
-#      tests/fuzz/corpus/<target>/.
+#   3. each libFuzzer target for a fixed time, from the same sanitize build,
+#      starting from its corpus in tests/fuzz/corpus/<target>/.
 # Any failure stops the script with a non-zero status. A fuzzer's crash input
-# is written to build/fuzz/crash-<target>-*: add it to the target's corpus
-# with the fix, so it stays a regression test (ctest runs every corpus).
+# is written to build/sanitize/crash-<target>-*: add it to the target's corpus
+# with the fix, so it stays a regression test (ctest replays every corpus).
 #
 # Usage: tools/ci-checks.sh [sanitize|tsan|fuzz]...   (default: all three)
 #   DAGRAD_FUZZ_SECONDS=60   time per fuzz target
 #
-# Time: with the release build and tests before it, this must fit in CI's
-# 90 minutes on 2 cores. Measured on this project's 2-core machine (shared,
-# load 10 to 25 while measuring, so the builds are upper bounds): each fuzz
-# target 61 s (4 min in all); the test suite 3.6 s of CPU (under ASan a few
-# times that); a TSan build of the library plus one test 11 min and a fuzz
-# build of the library plus the four targets 25 min, both under that load.
-# Idle, a full build takes about 4 min (README), an ASan or TSan one about
-# twice that: release ~6 min + sanitize ~10 + tsan ~9 + fuzz ~6 + 4 min of
-# fuzzing, about 35 minutes in all, well inside 90.
+# Time: with the release build and tests before it, all of .ci/run must fit
+# in CI's 90 minutes on 2 cores. One sanitizer build serves the suite and the
+# fuzzers (a separate fuzz build compiled the library twice); the timings
+# measured end to end are in README's "Sanitizers and fuzzing".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,15 +51,17 @@ for step in "${steps[@]}"; do
       ;;
     fuzz)
       section "fuzz: ${#fuzz_targets[@]} libFuzzer targets, ${fuzz_seconds} s each, under ASan + UBSan"
-      cmake --preset fuzz -DDAGRAD_BUILD_TOOLS=OFF -DDAGRAD_BUILD_TESTS=OFF
-      cmake --build --preset fuzz --target "${fuzz_targets[@]/#/fuzz_}"
+      # The sanitize step's build when it ran first; on its own, the library
+      # and the four targets only.
+      cmake --preset sanitize -DDAGRAD_INSTALL=OFF
+      cmake --build --preset sanitize --target "${fuzz_targets[@]/#/fuzz_}"
       for target in "${fuzz_targets[@]}"; do
         # New inputs the fuzzer finds go to a scratch directory, not into the
         # repository; the corpus is only read.
         scratch=$(mktemp -d)
         section "fuzz_${target}"
-        build/fuzz/tests/fuzz/"fuzz_${target}" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
-          -print_final_stats=1 -artifact_prefix="build/fuzz/crash-${target}-" "$scratch" "tests/fuzz/corpus/${target}"
+        build/sanitize/tests/fuzz/"fuzz_${target}" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+          -print_final_stats=1 -artifact_prefix="build/sanitize/crash-${target}-" "$scratch" "tests/fuzz/corpus/${target}"
         rm -rf "$scratch"
       done
       ;;

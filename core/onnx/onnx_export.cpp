@@ -225,7 +225,7 @@ onnx::ModelProto build_model(const Graph& graph, std::span<const Expr> outputs, 
       const Attrs attrs = node.op()->attrs();
       if (!attrs.empty()) {
         nlohmann::json& saved = marker["attrs"] = nlohmann::json::object();
-        for (const auto& [key, value] : attrs.values()) std::visit([&](const auto& v) { saved[key] = v; }, value);
+        for (const auto& entry : attrs.values()) std::visit([&](const auto& v) { saved[entry.first] = v; }, entry.second);
       }
       onnx::StringStringEntryProto& entry = *model.add_metadata_props();
       entry.set_key(fmt::format("{}{}", composite_key_prefix, node.name()));

@@ -155,7 +155,9 @@ struct AlignedAllocator {
   template <class U>
   AlignedAllocator(const AlignedAllocator<U>&) noexcept {}
   T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
-  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, n * sizeof(T), alignment); }
+  // The unsized aligned delete: clang before 19 leaves sized deallocation
+  // off unless asked (-fsized-deallocation), and a consumer's flags are its own.
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, alignment); }
   template <class U>
   friend bool operator==(const AlignedAllocator&, const AlignedAllocator<U>&) { return true; }
 };
