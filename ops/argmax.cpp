@@ -15,19 +15,15 @@
 namespace {
 using namespace dagrad;
 
-class Argmax final : public TypedOp<Argmax> {
+// The attributes, label, examples and builder are ReductionOp's.
+class Argmax final : public ReductionOp<Argmax> {
  public:
-  Argmax() = default;
-  explicit Argmax(const Attrs& attrs) : reduction_(AxisReduction::from_attrs("argmax", attrs)) {}
-  explicit Argmax(AxisReduction reduction) : reduction_(reduction) {}
+  static constexpr std::string_view op_name = "argmax";
+  using ReductionOp::ReductionOp;
 
-  std::string_view name() const override { return "argmax"; }
-  Attrs attrs() const override { return reduction_.attrs(); }
-  std::string label() const override { return reduction_.label("argmax"); }
-  int arity() const override { return 1; }
   bool differentiable(int) const override { return false; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
-    reduction_.expect_elements("argmax", inputs[0]);
+    reduction_.expect_elements(op_name, inputs[0]);
     return reduction_.result_shape(inputs[0]);
   }
   template <class T>
@@ -48,18 +44,13 @@ class Argmax final : public TypedOp<Argmax> {
   }
   template <class T>
   void backward_as(std::span<const TensorView>, const TensorView&, const TensorView&, std::span<GradientSlot>) {}
-
-  static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }
-
- private:
-  AxisReduction reduction_;
 };
 }  // namespace
 
 namespace dagrad {
-Expr argmax(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Argmax>(), {x}, std::move(name)); }
+Expr argmax(Expr x, std::string name) { return Argmax::add_to(x, {}, std::move(name)); }
 Expr argmax(Expr x, std::int64_t axis, bool keepdims, std::string name) {
-  return x.graph().add_op(std::make_unique<Argmax>(AxisReduction(axis, keepdims)), {x}, std::move(name));
+  return Argmax::add_to(x, AxisReduction(axis, keepdims), std::move(name));
 }
 }  // namespace dagrad
 

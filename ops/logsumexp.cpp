@@ -17,17 +17,12 @@
 namespace {
 using namespace dagrad;
 
-class LogSumExp final : public TypedOp<LogSumExp> {
+// The attributes, label, examples and builder are ReductionOp's.
+class LogSumExp final : public ReductionOp<LogSumExp> {
  public:
-  LogSumExp() = default;
-  explicit LogSumExp(const Attrs& attrs) : reduction_(AxisReduction::from_attrs("logsumexp", attrs)) {}
-  explicit LogSumExp(AxisReduction reduction) : reduction_(reduction) {}
+  static constexpr std::string_view op_name = "logsumexp";
+  using ReductionOp::ReductionOp;
 
-  std::string_view name() const override { return "logsumexp"; }
-  Attrs attrs() const override { return reduction_.attrs(); }
-  std::string label() const override { return reduction_.label("logsumexp"); }
-  int arity() const override { return 1; }
-  Shape infer_shape(std::span<const Shape> inputs) const override { return reduction_.result_shape(inputs[0]); }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
     const AxisReduction::Lanes lanes = reduction_.lanes(inputs[0].shape());
@@ -55,8 +50,7 @@ class LogSumExp final : public TypedOp<LogSumExp> {
       const std::int64_t start = lanes.start(lane);
       for (std::int64_t k = 0; k < lanes.length; ++k) {
         const std::int64_t e = start + k * lanes.stride;
-        const T contribution = dy[lane] * std::exp(x[e] - y[lane]);
-        dx[e] = grads[0].accumulate ? dx[e] + contribution : contribution;
+        assign_or_add(dx[e], dy[lane] * std::exp(x[e] - y[lane]), grads[0].accumulate);
       }
     }
   }
@@ -65,20 +59,13 @@ class LogSumExp final : public TypedOp<LogSumExp> {
                                       std::span<const bool>) const override {
     return {reduction_.kept(dy, x[0].shape()) * exp(x[0] - reduction_.kept(y, x[0].shape()))};
   }
-
-  static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }
-
- private:
-  AxisReduction reduction_;
 };
 }  // namespace
 
 namespace dagrad {
-Expr logsumexp(Expr x, std::string name) {
-  return x.graph().add_op(std::make_unique<LogSumExp>(), {x}, std::move(name));
-}
+Expr logsumexp(Expr x, std::string name) { return LogSumExp::add_to(x, {}, std::move(name)); }
 Expr logsumexp(Expr x, std::int64_t axis, bool keepdims, std::string name) {
-  return x.graph().add_op(std::make_unique<LogSumExp>(AxisReduction(axis, keepdims)), {x}, std::move(name));
+  return LogSumExp::add_to(x, AxisReduction(axis, keepdims), std::move(name));
 }
 }  // namespace dagrad
 

@@ -6,12 +6,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dagrad/eigen.hpp"
+#include "dagrad/graph.hpp"
 
 namespace dagrad {
 
@@ -88,8 +91,7 @@ class AxisReduction {
       const T mean = total / T(lanes.length), w = weight(lane);
       for (std::int64_t k = 0; k < lanes.length; ++k) {
         const std::int64_t e = start + k * lanes.stride;
-        const T contribution = (in[e] - mean) * w;
-        dx[e] = slot.accumulate ? dx[e] + contribution : contribution;
+        assign_or_add(dx[e], (in[e] - mean) * w, slot.accumulate);
       }
     }
   }
@@ -151,6 +153,36 @@ class VarianceReduction {
  private:
   AxisReduction axes_;
   std::int64_t correction_ = 1;
+};
+
+// An op reducing its one input with a Reduction (AxisReduction or
+// VarianceReduction): the constructors from attributes or a reduction (none
+// reduces every element), the attributes, label, arity, shape rule
+// (result_shape; an op with more checks overrides it), gradient-check cases
+// and the builders' node. Derived names itself in
+// `static constexpr std::string_view op_name` and writes the kernels.
+template <class Derived, class Reduction = AxisReduction>
+class ReductionOp : public TypedOp<Derived> {
+ public:
+  ReductionOp() = default;
+  explicit ReductionOp(const Attrs& attrs) : reduction_(Reduction::from_attrs(Derived::op_name, attrs)) {}
+  explicit ReductionOp(Reduction reduction) : reduction_(std::move(reduction)) {}
+
+  std::string_view name() const override { return Derived::op_name; }
+  Attrs attrs() const override { return reduction_.attrs(); }
+  std::string label() const override { return reduction_.label(Derived::op_name); }
+  int arity() const override { return 1; }
+  Shape infer_shape(std::span<const Shape> inputs) const override { return reduction_.result_shape(inputs[0]); }
+  static std::vector<OpExample> examples(Rng& rng) { return Reduction::examples(rng); }
+
+  // The builders' node: over every element, or as `reduction` says.
+  static Expr add_to(Expr x, std::optional<Reduction> reduction, std::string name) {
+    auto op = reduction ? std::make_unique<Derived>(std::move(*reduction)) : std::make_unique<Derived>();
+    return x.graph().add_op(std::move(op), {x}, std::move(name));
+  }
+
+ protected:
+  Reduction reduction_;
 };
 
 }  // namespace dagrad
