@@ -28,19 +28,14 @@ class Argmax final : public ReductionOp<Argmax> {
   }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    const AxisReduction::Lanes lanes = reduction_.lanes(inputs[0].shape());
-    const T* x = inputs[0].data<T>();
-    T* y = output.data<T>();
-    for (std::int64_t lane = 0; lane < lanes.count; ++lane) {
-      const T* first = x + lanes.start(lane);
+    reduction_.reduce_lanes<T>(inputs[0], output, [](auto at, std::int64_t length) {
       std::int64_t best = 0;
       // Strictly greater keeps the first of tied maxima; the first NaN wins for good.
-      for (std::int64_t k = 1; k < lanes.length && !std::isnan(first[best * lanes.stride]); ++k) {
-        const T v = first[k * lanes.stride];
-        if (v > first[best * lanes.stride] || std::isnan(v)) best = k;
+      for (std::int64_t k = 1; k < length && !std::isnan(at(best)); ++k) {
+        if (at(k) > at(best) || std::isnan(at(k))) best = k;
       }
-      y[lane] = T(best);
-    }
+      return T(best);
+    });
   }
   template <class T>
   void backward_as(std::span<const TensorView>, const TensorView&, const TensorView&, std::span<GradientSlot>) {}

@@ -25,18 +25,14 @@ class LogSumExp final : public ReductionOp<LogSumExp> {
 
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    const AxisReduction::Lanes lanes = reduction_.lanes(inputs[0].shape());
-    const T* x = inputs[0].data<T>();
-    T* y = output.data<T>();
-    for (std::int64_t lane = 0; lane < lanes.count; ++lane) {
-      const T* first = x + lanes.start(lane);
+    reduction_.reduce_lanes<T>(inputs[0], output, [](auto at, std::int64_t length) {
       T shift = -std::numeric_limits<T>::infinity();
-      for (std::int64_t k = 0; k < lanes.length; ++k) shift = std::max(shift, first[k * lanes.stride]);
+      for (std::int64_t k = 0; k < length; ++k) shift = std::max(shift, at(k));
       if (std::isinf(shift)) shift = T(0);
       T total = 0;
-      for (std::int64_t k = 0; k < lanes.length; ++k) total += std::exp(first[k * lanes.stride] - shift);
-      y[lane] = std::log(total) + shift;
-    }
+      for (std::int64_t k = 0; k < length; ++k) total += std::exp(at(k) - shift);
+      return std::log(total) + shift;
+    });
   }
   template <class T>
   void backward_as(std::span<const TensorView> inputs, const TensorView& output, const TensorView& output_grad,

@@ -63,6 +63,18 @@ class AxisReduction {
     }
   };
   Lanes lanes(const Shape& input) const;
+  // output[lane] = reduce(at, length) for every lane of x, where at(k) is
+  // the lane's k-th element (k < length): the loop of a kernel other than a
+  // sum (argmax, logsumexp). T is x's scalar type.
+  template <class T, class Reduce>
+  void reduce_lanes(const TensorView& x, const TensorView& output, Reduce reduce) const {
+    const Lanes lanes = this->lanes(x.shape());
+    T* out = output.data<T>();
+    for (std::int64_t lane = 0; lane < lanes.count; ++lane) {
+      const T* first = x.data<T>() + lanes.start(lane);
+      out[lane] = reduce([first, stride = lanes.stride](std::int64_t k) { return first[k * stride]; }, lanes.length);
+    }
+  }
 
   // The largest (or smallest) reduced element, as PyTorch's amax (amin): a
   // NaN anywhere in the lane gives NaN. Any dtype; the lanes must not be
