@@ -1,12 +1,12 @@
 // y = |x|; dx = dy * sign(x)  (sign(0) = 0: the gradient at the kink x = 0 is 0, as PyTorch)
 #include "dagrad/autodiff.hpp"
-#include "dagrad/eigen.hpp"
-#include "dagrad/ops.hpp"
+#include "kink_at_zero.hpp"
 
 namespace {
 using namespace dagrad;
 
-class Abs final : public UnaryOp<Abs> {
+// The kink offset and the gradient-check inputs are kink_at_zero.hpp's.
+class Abs final : public kink_at_zero::KinkAtZeroOp<Abs> {
  public:
   std::string_view name() const override { return "abs"; }
   template <class T>
@@ -22,23 +22,6 @@ class Abs final : public UnaryOp<Abs> {
   std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
                                       std::span<const bool>) const override {
     return {graph.apply("mul_sign", {dy, x[0]})};
-  }
-  // The kink is at x = 0: an element's offset from it is x itself.
-  bool has_kinks() const override { return true; }
-  double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
-    return inputs[0].get(element);
-  }
-
-  // Inputs at least 0.1 away from the kink, of both signs.
-  static std::vector<OpExample> examples(Rng& rng) {
-    std::vector<OpExample> cases;
-    std::bernoulli_distribution negative(0.5);
-    for (const Shape& shape : standard_shapes(rng)) {
-      Tensor x = random_uniform(shape, rng, 0.1, 2.0);
-      for (double& v : x) v = negative(rng) ? -v : v;
-      cases.push_back({{std::move(x)}, {}, {}});
-    }
-    return cases;
   }
 };
 }  // namespace

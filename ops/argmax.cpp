@@ -15,51 +15,37 @@
 namespace {
 using namespace dagrad;
 
-class Argmax final : public TypedOp<Argmax> {
+// The attributes, label, examples and builder are ReductionOp's.
+class Argmax final : public ReductionOp<Argmax> {
  public:
-  Argmax() = default;
-  explicit Argmax(const Attrs& attrs) : reduction_(AxisReduction::from_attrs("argmax", attrs)) {}
-  explicit Argmax(AxisReduction reduction) : reduction_(reduction) {}
+  static constexpr std::string_view op_name = "argmax";
+  using ReductionOp::ReductionOp;
 
-  std::string_view name() const override { return "argmax"; }
-  Attrs attrs() const override { return reduction_.attrs(); }
-  std::string label() const override { return reduction_.label("argmax"); }
-  int arity() const override { return 1; }
   bool differentiable(int) const override { return false; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
-    reduction_.expect_elements("argmax", inputs[0]);
+    reduction_.expect_elements(op_name, inputs[0]);
     return reduction_.result_shape(inputs[0]);
   }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    const AxisReduction::Lanes lanes = reduction_.lanes(inputs[0].shape());
-    const T* x = inputs[0].data<T>();
-    T* y = output.data<T>();
-    for (std::int64_t lane = 0; lane < lanes.count; ++lane) {
-      const T* first = x + lanes.start(lane);
+    reduction_.reduce_lanes<T>(inputs[0], output, [](auto at, std::int64_t length) {
       std::int64_t best = 0;
       // Strictly greater keeps the first of tied maxima; the first NaN wins for good.
-      for (std::int64_t k = 1; k < lanes.length && !std::isnan(first[best * lanes.stride]); ++k) {
-        const T v = first[k * lanes.stride];
-        if (v > first[best * lanes.stride] || std::isnan(v)) best = k;
+      for (std::int64_t k = 1; k < length && !std::isnan(at(best)); ++k) {
+        if (at(k) > at(best) || std::isnan(at(k))) best = k;
       }
-      y[lane] = T(best);
-    }
+      return T(best);
+    });
   }
   template <class T>
   void backward_as(std::span<const TensorView>, const TensorView&, const TensorView&, std::span<GradientSlot>) {}
-
-  static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }
-
- private:
-  AxisReduction reduction_;
 };
 }  // namespace
 
 namespace dagrad {
-Expr argmax(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Argmax>(), {x}, std::move(name)); }
+Expr argmax(Expr x, std::string name) { return Argmax::add_to(x, {}, std::move(name)); }
 Expr argmax(Expr x, std::int64_t axis, bool keepdims, std::string name) {
-  return x.graph().add_op(std::make_unique<Argmax>(AxisReduction(axis, keepdims)), {x}, std::move(name));
+  return Argmax::add_to(x, AxisReduction(axis, keepdims), std::move(name));
 }
 }  // namespace dagrad
 

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "dagrad/eigen.hpp"
+#include "scatter_gradient.hpp"
 #include "unfolded.hpp"
 
 namespace {
@@ -30,9 +31,8 @@ class AvgPool2d final : public TypedOp<AvgPool2d> {
     });
   }
   template <class T> void backward_as(std::span<const TensorView> in, const TensorView&, const TensorView& dy, std::span<GradientSlot> grads) {
-    if (!grads[0].accumulate) flat<T>(grads[0].grad).setZero();
     const T scale = T(1) / T(window_.kernel[0] * window_.kernel[1]);
-    for_each_window(window_, in[0].shape(), [&, dx = grads[0].grad.data<T>()](std::int64_t output, std::int64_t, auto&& taps) {
+    for_each_window(window_, in[0].shape(), [&, dx = scatter_target<T>(grads[0])](std::int64_t output, std::int64_t, auto&& taps) {
       const T share = dy.data<T>()[output] * scale;
       taps([&](std::int64_t index) { dx[index] += share; });
     });

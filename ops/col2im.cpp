@@ -7,6 +7,7 @@
 #include "dagrad/eigen.hpp"
 #include "dagrad/im2col.hpp"
 #include "dagrad/ops.hpp"
+#include "scatter_gradient.hpp"
 
 namespace {
 using namespace dagrad;
@@ -45,10 +46,9 @@ class Col2im final : public TypedOp<Col2im> {
   template <class T> void backward_as(std::span<const TensorView> in, const TensorView&, const TensorView& dy, std::span<GradientSlot> grads) {
     const Shape& x = dy.shape();
     const std::int64_t image = x[1] * x[2] * x[3], columns = in[0].shape()[1] * in[0].shape()[2];
-    if (grads[0].accumulate) scratch_.resize(in[0].shape(), dtype_of<T>);
-    T* target = grads[0].accumulate ? scratch_.data<T>() : grads[0].grad.data<T>();
-    for (std::int64_t n = 0; n < x[0]; ++n) im2col(dy.data<T>() + n * image, x[1], x[2], x[3], window_, target + n * columns);
-    if (grads[0].accumulate) flat<T>(grads[0].grad) += flat<T>(scratch_.view());
+    write_gradient_through<T>(grads[0], scratch_, [&](T* dx) {
+      for (std::int64_t n = 0; n < x[0]; ++n) im2col(dy.data<T>() + n * image, x[1], x[2], x[3], window_, dx + n * columns);
+    });
   }
   std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr>, const Expr&, const Expr& dy, std::span<const bool>) const override {
     return {graph.apply("im2col", {dy}, unfold_attrs(window_))};

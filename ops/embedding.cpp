@@ -9,6 +9,7 @@
 #include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
+#include "scatter_gradient.hpp"
 
 namespace {
 using namespace dagrad;
@@ -48,8 +49,7 @@ class Embedding final : public TypedOp<Embedding> {
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
     if (!grads[0].needed) return;
-    auto dtable = as_rows<T>(grads[0].grad);
-    if (!grads[0].accumulate) dtable.setZero();
+    Eigen::Map<RowMajorArray<T>> dtable(scatter_target<T>(grads[0]), inputs[0].shape()[0], inputs[0].shape()[1]);
     auto g = Eigen::Map<const RowMajorArray<T>>(dy.data<T>(), Eigen::Index(rows_.size()), inputs[0].shape()[1]);
     for (std::size_t r = 0; r < rows_.size(); ++r) dtable.row(rows_[r]) += g.row(Eigen::Index(r));
   }

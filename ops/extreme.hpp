@@ -14,19 +14,15 @@
 
 namespace dagrad::extreme {
 
+// The attributes, label, examples and builder are ReductionOp's.
 template <bool Largest>
-class ExtremeOp final : public TypedOp<ExtremeOp<Largest>> {
+class ExtremeOp final : public ReductionOp<ExtremeOp<Largest>> {
+  using ReductionOp<ExtremeOp>::reduction_;
+
  public:
   static constexpr std::string_view op_name = Largest ? "max" : "min";
+  using ReductionOp<ExtremeOp>::ReductionOp;
 
-  ExtremeOp() = default;
-  explicit ExtremeOp(const Attrs& attrs) : reduction_(AxisReduction::from_attrs(op_name, attrs)) {}
-  explicit ExtremeOp(AxisReduction reduction) : reduction_(reduction) {}
-
-  std::string_view name() const override { return op_name; }
-  Attrs attrs() const override { return reduction_.attrs(); }
-  std::string label() const override { return reduction_.label(op_name); }
-  int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
     reduction_.expect_elements(op_name, inputs[0]);
     return reduction_.result_shape(inputs[0]);
@@ -49,17 +45,6 @@ class ExtremeOp final : public TypedOp<ExtremeOp<Largest>> {
   double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
     return reduction_.extreme_kink_offset(inputs[0], element, Largest);
   }
-
-  static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }
-
-  // The builders' node: over everything, or over one axis.
-  static Expr add_to(Expr x, std::optional<AxisReduction> reduction, std::string name) {
-    auto op = reduction ? std::make_unique<ExtremeOp>(*reduction) : std::make_unique<ExtremeOp>();
-    return x.graph().add_op(std::move(op), {x}, std::move(name));
-  }
-
- private:
-  AxisReduction reduction_;
 };
 
 }  // namespace dagrad::extreme

@@ -8,6 +8,7 @@
 #include "dagrad/eigen.hpp"
 #include "dagrad/im2col.hpp"
 #include "dagrad/ops.hpp"
+#include "scatter_gradient.hpp"
 
 namespace {
 using namespace dagrad;
@@ -29,12 +30,12 @@ class Im2col final : public TypedOp<Im2col> {
     const std::int64_t image = x[1] * x[2] * x[3], columns = y.shape()[1] * y.shape()[2];
     for (std::int64_t n = 0; n < x[0]; ++n) im2col(in[0].data<T>() + n * image, x[1], x[2], x[3], window_, y.data<T>() + n * columns);
   }
-  // col2im adds onto the gradient: it accumulates as it is, and assigns onto zeros.
+  // col2im adds onto the gradient (a scatter-add).
   template <class T> void backward_as(std::span<const TensorView> in, const TensorView&, const TensorView& dy, std::span<GradientSlot> grads) {
     const Shape& x = in[0].shape();
     const std::int64_t image = x[1] * x[2] * x[3], columns = dy.shape()[1] * dy.shape()[2];
-    if (!grads[0].accumulate) flat<T>(grads[0].grad).setZero();
-    for (std::int64_t n = 0; n < x[0]; ++n) col2im(dy.data<T>() + n * columns, x[1], x[2], x[3], window_, grads[0].grad.data<T>() + n * image);
+    T* dx = scatter_target<T>(grads[0]);
+    for (std::int64_t n = 0; n < x[0]; ++n) col2im(dy.data<T>() + n * columns, x[1], x[2], x[3], window_, dx + n * image);
   }
   std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy, std::span<const bool>) const override {
     return {graph.apply("col2im", {dy}, fold_attrs(window_, x[0].shape()[2], x[0].shape()[3]))};

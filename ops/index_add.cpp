@@ -6,6 +6,7 @@
 // checks them: whole numbers 0 to length - 1 stored as floats); a repeated index adds up.
 #include "dagrad/ops.hpp"
 #include "dagrad/structure.hpp"
+#include "scatter_gradient.hpp"
 
 namespace {
 using namespace dagrad;
@@ -43,15 +44,10 @@ class IndexAdd final : public TypedOp<IndexAdd> {
   }
   // Each g element lands on exactly one y element: dg is a gather, written in place or added.
   template <class T>
-  void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
+  void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
-    if (!grads[0].accumulate) {
-      gather_along_axis(dy.data<T>(), split_of(dy.shape()), indices_, grads[0].grad.data<T>());
-      return;
-    }
-    gathered_.resize(inputs[0].shape(), dtype_of<T>);
-    gather_along_axis(dy.data<T>(), split_of(dy.shape()), indices_, gathered_.view().data<T>());
-    flat<T>(grads[0].grad) += flat<T>(gathered_.view());
+    write_gradient_through<T>(grads[0], gathered_,
+                              [&](T* dg) { gather_along_axis(dy.data<T>(), split_of(dy.shape()), indices_, dg); });
   }
   std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
                                       std::span<const bool>) const override {

@@ -5,6 +5,7 @@
 // is x's shape with the axis' length replaced by the index count. A repeated index adds its gradients.
 #include "dagrad/ops.hpp"
 #include "dagrad/structure.hpp"
+#include "scatter_gradient.hpp"
 
 namespace {
 using namespace dagrad;
@@ -36,8 +37,8 @@ class IndexSelect final : public TypedOp<IndexSelect> {
   template <class T>
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
-    if (!grads[0].accumulate) flat<T>(grads[0].grad).setZero();  // then scatter-add: repeated indices accumulate
-    scatter_add_along_axis(dy.data<T>(), split_of(inputs[0].shape()), indices_, grads[0].grad.data<T>());
+    // A scatter-add: repeated indices accumulate.
+    scatter_add_along_axis(dy.data<T>(), split_of(inputs[0].shape()), indices_, scatter_target<T>(grads[0]));
   }
   // dx = index_add(dy, indices): the scatter-add above as an op, whose own adjoint is index_select.
   std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,

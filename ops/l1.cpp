@@ -1,7 +1,5 @@
 // L = sum(|y - yhat|); dyhat = dL * sign(yhat - y), dy = dL * sign(y - yhat)  (sign(0) = 0, as PyTorch)
-#include "dagrad/autodiff.hpp"
-#include "dagrad/eigen.hpp"
-#include "dagrad/ops.hpp"
+#include "pair_loss.hpp"
 
 namespace {
 using namespace dagrad;
@@ -16,22 +14,15 @@ void write_scaled_sign(GradientSlot& slot, const TensorView& a, const TensorView
   const T* pb = b.data<T>();
   T* out = slot.grad.data<T>();
   const std::int64_t n = a.size();
+  const bool accumulate = slot.accumulate;
   auto sign = [scale](T d) { return d > 0 ? scale : (d < 0 ? -scale : T(0)); };
-  if (slot.accumulate) {
-    for (std::int64_t i = 0; i < n; ++i) out[i] += sign(pa[i] - pb[i]);
-  } else {
-    for (std::int64_t i = 0; i < n; ++i) out[i] = sign(pa[i] - pb[i]);
-  }
+  for (std::int64_t i = 0; i < n; ++i) assign_or_add(out[i], sign(pa[i] - pb[i]), accumulate);
 }
 
-class L1 final : public TypedOp<L1> {
+// The shape rule, examples and builder are PairLossOp's.
+class L1 final : public pair_loss::PairLossOp<L1> {
  public:
-  std::string_view name() const override { return "l1"; }
-  int arity() const override { return 2; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs[0] != inputs[1]) throw ShapeError(fmt::format("input shapes {} and {} differ", inputs[0], inputs[1]));
-    return Shape{};
-  }
+  static constexpr std::string_view op_name = "l1";
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView loss) {
     loss.data<T>()[0] = (flat<T>(inputs[1]) - flat<T>(inputs[0])).abs().sum();
@@ -47,22 +38,18 @@ class L1 final : public TypedOp<L1> {
                                       std::span<const bool> needed) const override {
     // sign(y - yhat) = -sign(yhat - y): one mul_sign node serves both.
     Expr toward = graph.apply("mul_sign", {broadcast_to_shape(dy, x[0].shape()), x[0] - x[1]});
-    return {needed[0] ? toward : Expr(), needed[1] ? -toward : Expr()};
+    return opposite_pair(toward, needed);
   }
   // |y - yhat| has its kink where yhat == y.
   bool has_kinks() const override { return true; }
   double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
     return inputs[0].get(element) - inputs[1].get(element);
   }
-
-  static std::vector<OpExample> examples(Rng& rng) { return same_shape_examples(rng, 2); }
 };
 }  // namespace
 
 namespace dagrad {
-Expr l1(Expr yhat, Expr y, std::string name) {
-  return yhat.graph().add_op(std::make_unique<L1>(), {yhat, y}, std::move(name));
-}
+Expr l1(Expr yhat, Expr y, std::string name) { return L1::add_to(yhat, y, std::move(name)); }
 }  // namespace dagrad
 
 DAGRAD_REGISTER_OP(l1, L1)

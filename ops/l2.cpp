@@ -1,19 +1,13 @@
 // L = sum((y - yhat)^2); dyhat = 2 dL (yhat - y), dy = 2 dL (y - yhat)
-#include "dagrad/autodiff.hpp"
-#include "dagrad/eigen.hpp"
-#include "dagrad/ops.hpp"
+#include "pair_loss.hpp"
 
 namespace {
 using namespace dagrad;
 
-class L2 final : public TypedOp<L2> {
+// The shape rule, examples and builder are PairLossOp's.
+class L2 final : public pair_loss::PairLossOp<L2> {
  public:
-  std::string_view name() const override { return "l2"; }
-  int arity() const override { return 2; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs[0] != inputs[1]) throw ShapeError(fmt::format("input shapes {} and {} differ", inputs[0], inputs[1]));
-    return Shape{};
-  }
+  static constexpr std::string_view op_name = "l2";
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView loss) {
     loss.data<T>()[0] = (flat<T>(inputs[1]) - flat<T>(inputs[0])).square().sum();
@@ -28,17 +22,13 @@ class L2 final : public TypedOp<L2> {
   std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
                                       std::span<const bool> needed) const override {
     Expr toward = (2.0 * dy) * (x[0] - x[1]);
-    return {needed[0] ? toward : Expr(), needed[1] ? -toward : Expr()};
+    return opposite_pair(toward, needed);
   }
-
-  static std::vector<OpExample> examples(Rng& rng) { return same_shape_examples(rng, 2); }
 };
 }  // namespace
 
 namespace dagrad {
-Expr l2(Expr yhat, Expr y, std::string name) {
-  return yhat.graph().add_op(std::make_unique<L2>(), {yhat, y}, std::move(name));
-}
+Expr l2(Expr yhat, Expr y, std::string name) { return L2::add_to(yhat, y, std::move(name)); }
 }  // namespace dagrad
 
 DAGRAD_REGISTER_OP(l2, L2)

@@ -6,13 +6,13 @@
 #include <cmath>
 
 #include "dagrad/autodiff.hpp"
-#include "dagrad/eigen.hpp"
-#include "dagrad/ops.hpp"
+#include "kink_at_zero.hpp"
 
 namespace {
 using namespace dagrad;
 
-class LeakyRelu final : public UnaryOp<LeakyRelu> {
+// The kink offset and the gradient-check inputs are kink_at_zero.hpp's.
+class LeakyRelu final : public kink_at_zero::KinkAtZeroOp<LeakyRelu> {
  public:
   explicit LeakyRelu(const Attrs& attrs) {
     attrs.expect_only("leaky_relu", {"negative_slope"});
@@ -41,24 +41,11 @@ class LeakyRelu final : public UnaryOp<LeakyRelu> {
     const Expr zero = graph.constant(Tensor::scalar(0.0, x[0].dtype()));
     return {where(greater(x[0], zero), dy, dy * slope_)};
   }
-  // The kink is at x = 0: an element's offset from it is x itself.
-  bool has_kinks() const override { return true; }
-  double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
-    return inputs[0].get(element);
-  }
 
-  // Inputs at least 0.1 away from the kink, of both signs; the default slope
-  // and a steeper one.
+  // Inputs away from the kink with the default slope and a steeper one.
   static std::vector<OpExample> examples(Rng& rng) {
-    std::vector<OpExample> cases;
-    std::bernoulli_distribution negative(0.5);
-    for (double slope : {0.01, 0.3}) {
-      for (const Shape& shape : standard_shapes(rng)) {
-        Tensor x = random_uniform(shape, rng, 0.1, 2.0);
-        for (double& v : x) v = negative(rng) ? -v : v;
-        cases.push_back({{std::move(x)}, {{"negative_slope", slope}}, {}});
-      }
-    }
+    std::vector<OpExample> cases = examples_with(rng, {{"negative_slope", 0.01}});
+    for (OpExample& steeper : examples_with(rng, {{"negative_slope", 0.3}})) cases.push_back(std::move(steeper));
     return cases;
   }
 

@@ -3,36 +3,26 @@
 // The log-sum-exp with the maximum taken out never overflows, and y is
 // computed directly rather than as log(softmax(x)), which would give -inf
 // where softmax underflows to 0 (log_softmax([1000, 0]) is [0, -1000]). An
-// empty last axis gives an empty result.
+// empty last axis gives an empty result. The row loops are rowwise.hpp's.
 #include <cmath>
 
 #include "dagrad/autodiff.hpp"
-#include "dagrad/eigen.hpp"
-#include "dagrad/ops.hpp"
+#include "rowwise.hpp"
 
 namespace {
 using namespace dagrad;
 
-class LogSoftmax final : public UnaryOp<LogSoftmax> {
+class LogSoftmax final : public rowwise::RowwiseOp<LogSoftmax> {
  public:
   std::string_view name() const override { return "log_softmax"; }
-  // Row by row: each row stays in cache between its passes.
   template <class T>
-  void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    auto x = as_rows<T>(inputs[0]);
-    auto y = as_rows<T>(output);
-    if (x.cols() == 0) return;
-    for (Eigen::Index r = 0; r < x.rows(); ++r) {
-      y.row(r) = x.row(r) - x.row(r).maxCoeff();
-      y.row(r) -= std::log(y.row(r).exp().sum());
-    }
+  void forward_row(auto x, auto y, Eigen::Index) {
+    y = x - x.maxCoeff();
+    y -= std::log(y.exp().sum());
   }
   template <class T>
-  void backward_as(std::span<const TensorView>, const TensorView& output, const TensorView& output_grad,
-                   std::span<GradientSlot> grads) {
-    auto y = as_rows<T>(output);
-    auto dy = as_rows<T>(output_grad);
-    write_gradient_by_rows<T>(grads[0], [&](Eigen::Index r) { return dy.row(r) - y.row(r).exp() * dy.row(r).sum(); });
+  auto backward_row(auto y, auto dy, Eigen::Index) const {
+    return dy - y.exp() * dy.sum();
   }
   std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr>, const Expr& y, const Expr& dy,
                                       std::span<const bool>) const override {
@@ -42,9 +32,7 @@ class LogSoftmax final : public UnaryOp<LogSoftmax> {
 }  // namespace
 
 namespace dagrad {
-Expr log_softmax(Expr x, std::string name) {
-  return x.graph().add_op(std::make_unique<LogSoftmax>(), {x}, std::move(name));
-}
+Expr log_softmax(Expr x, std::string name) { return LogSoftmax::add_to(x, std::move(name)); }
 }  // namespace dagrad
 
 DAGRAD_REGISTER_OP(log_softmax, LogSoftmax)

@@ -17,31 +17,22 @@
 namespace {
 using namespace dagrad;
 
-class LogSumExp final : public TypedOp<LogSumExp> {
+// The attributes, label, examples and builder are ReductionOp's.
+class LogSumExp final : public ReductionOp<LogSumExp> {
  public:
-  LogSumExp() = default;
-  explicit LogSumExp(const Attrs& attrs) : reduction_(AxisReduction::from_attrs("logsumexp", attrs)) {}
-  explicit LogSumExp(AxisReduction reduction) : reduction_(reduction) {}
+  static constexpr std::string_view op_name = "logsumexp";
+  using ReductionOp::ReductionOp;
 
-  std::string_view name() const override { return "logsumexp"; }
-  Attrs attrs() const override { return reduction_.attrs(); }
-  std::string label() const override { return reduction_.label("logsumexp"); }
-  int arity() const override { return 1; }
-  Shape infer_shape(std::span<const Shape> inputs) const override { return reduction_.result_shape(inputs[0]); }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    const AxisReduction::Lanes lanes = reduction_.lanes(inputs[0].shape());
-    const T* x = inputs[0].data<T>();
-    T* y = output.data<T>();
-    for (std::int64_t lane = 0; lane < lanes.count; ++lane) {
-      const T* first = x + lanes.start(lane);
+    reduction_.reduce_lanes<T>(inputs[0], output, [](auto at, std::int64_t length) {
       T shift = -std::numeric_limits<T>::infinity();
-      for (std::int64_t k = 0; k < lanes.length; ++k) shift = std::max(shift, first[k * lanes.stride]);
+      for (std::int64_t k = 0; k < length; ++k) shift = std::max(shift, at(k));
       if (std::isinf(shift)) shift = T(0);
       T total = 0;
-      for (std::int64_t k = 0; k < lanes.length; ++k) total += std::exp(first[k * lanes.stride] - shift);
-      y[lane] = std::log(total) + shift;
-    }
+      for (std::int64_t k = 0; k < length; ++k) total += std::exp(at(k) - shift);
+      return std::log(total) + shift;
+    });
   }
   template <class T>
   void backward_as(std::span<const TensorView> inputs, const TensorView& output, const TensorView& output_grad,
@@ -55,8 +46,7 @@ class LogSumExp final : public TypedOp<LogSumExp> {
       const std::int64_t start = lanes.start(lane);
       for (std::int64_t k = 0; k < lanes.length; ++k) {
         const std::int64_t e = start + k * lanes.stride;
-        const T contribution = dy[lane] * std::exp(x[e] - y[lane]);
-        dx[e] = grads[0].accumulate ? dx[e] + contribution : contribution;
+        assign_or_add(dx[e], dy[lane] * std::exp(x[e] - y[lane]), grads[0].accumulate);
       }
     }
   }
@@ -65,20 +55,13 @@ class LogSumExp final : public TypedOp<LogSumExp> {
                                       std::span<const bool>) const override {
     return {reduction_.kept(dy, x[0].shape()) * exp(x[0] - reduction_.kept(y, x[0].shape()))};
   }
-
-  static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }
-
- private:
-  AxisReduction reduction_;
 };
 }  // namespace
 
 namespace dagrad {
-Expr logsumexp(Expr x, std::string name) {
-  return x.graph().add_op(std::make_unique<LogSumExp>(), {x}, std::move(name));
-}
+Expr logsumexp(Expr x, std::string name) { return LogSumExp::add_to(x, {}, std::move(name)); }
 Expr logsumexp(Expr x, std::int64_t axis, bool keepdims, std::string name) {
-  return x.graph().add_op(std::make_unique<LogSumExp>(AxisReduction(axis, keepdims)), {x}, std::move(name));
+  return LogSumExp::add_to(x, AxisReduction(axis, keepdims), std::move(name));
 }
 }  // namespace dagrad
 

@@ -3,46 +3,19 @@
 // relu's gradient as an op (relu's symbolic backward is mask_positive(dy, x)),
 // so that it can be differentiated again: linear in g, and piecewise
 // constant in x, whose derivative is 0 away from x = 0 (PyTorch's relu
-// convention: at x = 0 nothing passes).
-#include "dagrad/eigen.hpp"
-#include "dagrad/ops.hpp"
+// convention: at x = 0 nothing passes). The op around the mask is
+// kink_at_zero.hpp's.
+#include "kink_at_zero.hpp"
 
 namespace {
 using namespace dagrad;
 
-class MaskPositive final : public TypedOp<MaskPositive> {
+class MaskPositive final : public kink_at_zero::GradientMaskOp<MaskPositive> {
  public:
-  std::string_view name() const override { return "mask_positive"; }
-  int arity() const override { return 2; }
-  Shape infer_shape(std::span<const Shape> inputs) const override {
-    if (inputs[0] != inputs[1]) throw ShapeError(fmt::format("input shapes {} and {} differ", inputs[0], inputs[1]));
-    return inputs[0];
-  }
-  bool differentiable(int input_index) const override { return input_index == 0; }
+  static constexpr std::string_view op_name = "mask_positive";
   template <class T>
-  void forward_as(std::span<const TensorView> inputs, TensorView y) {
-    flat<T>(y) = (flat<T>(inputs[1]) > T(0)).select(flat<T>(inputs[0]), T(0));
-  }
-  template <class T>
-  void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
-                   std::span<GradientSlot> grads) {
-    write_gradient(grads[0], (flat<T>(inputs[1]) > T(0)).select(flat<T>(dy), T(0)));
-  }
-  std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
-                                      std::span<const bool>) const override {
-    return {graph.apply("mask_positive", {dy, x[1]}), Expr()};
-  }
-
-  // Normal g; x at least 0.1 away from 0, of both signs.
-  static std::vector<OpExample> examples(Rng& rng) {
-    std::vector<OpExample> cases;
-    std::bernoulli_distribution negative(0.5);
-    for (const Shape& shape : standard_shapes(rng)) {
-      Tensor x = random_uniform(shape, rng, 0.1, 2.0);
-      for (double& v : x) v = negative(rng) ? -v : v;
-      cases.push_back({{random_normal(shape, rng), std::move(x)}, {}, {}});
-    }
-    return cases;
+  static auto mask(const auto& g, const auto& x) {
+    return (x > T(0)).select(g, T(0));
   }
 };
 }  // namespace

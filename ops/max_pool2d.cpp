@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "dagrad/eigen.hpp"
+#include "scatter_gradient.hpp"
 #include "unfolded.hpp"
 
 namespace {
@@ -39,8 +40,7 @@ class MaxPool2d final : public TypedOp<MaxPool2d> {
     });
   }
   template <class T> void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy, std::span<GradientSlot> grads) {
-    T* dx = grads[0].grad.data<T>();
-    if (!grads[0].accumulate) flat<T>(grads[0].grad).setZero();
+    T* dx = scatter_target<T>(grads[0]);
     for (std::size_t i = 0; i < argmax_.size(); ++i) dx[argmax_[i]] += dy.data<T>()[i];
   }
   // The gradient jumps where x[e] crosses the largest other value of a window holding it: the offset is

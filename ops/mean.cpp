@@ -10,16 +10,12 @@
 namespace {
 using namespace dagrad;
 
-class Mean final : public TypedOp<Mean> {
+// The attributes, label, examples and builder are ReductionOp's.
+class Mean final : public ReductionOp<Mean> {
  public:
-  Mean() = default;
-  explicit Mean(const Attrs& attrs) : reduction_(AxisReduction::from_attrs("mean", attrs)) {}
-  explicit Mean(AxisReduction reduction) : reduction_(reduction) {}
+  static constexpr std::string_view op_name = "mean";
+  using ReductionOp::ReductionOp;
 
-  std::string_view name() const override { return "mean"; }
-  Attrs attrs() const override { return reduction_.attrs(); }
-  std::string label() const override { return reduction_.label("mean"); }
-  int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override {
     Shape result = reduction_.result_shape(inputs[0]);
     // The mean of no elements has no value (NumPy and PyTorch give NaN
@@ -45,18 +41,13 @@ class Mean final : public TypedOp<Mean> {
     const double scale = 1.0 / double(reduction_.count(x[0].shape()));
     return {broadcast_to_shape(reshape_to(dy * scale, reduction_.kept_shape(x[0].shape())), x[0].shape())};
   }
-
-  static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }
-
- private:
-  AxisReduction reduction_;
 };
 }  // namespace
 
 namespace dagrad {
-Expr mean(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Mean>(), {x}, std::move(name)); }
+Expr mean(Expr x, std::string name) { return Mean::add_to(x, {}, std::move(name)); }
 Expr mean(Expr x, std::int64_t axis, bool keepdims, std::string name) {
-  return x.graph().add_op(std::make_unique<Mean>(AxisReduction(axis, keepdims)), {x}, std::move(name));
+  return Mean::add_to(x, AxisReduction(axis, keepdims), std::move(name));
 }
 }  // namespace dagrad
 

@@ -48,7 +48,7 @@ class Pad final : public TypedOp<Pad> {
                    std::span<GradientSlot> grads) {
     T* dx = grads[0].grad.data<T>();
     for_each_in_box(inner_box(inputs[0].shape(), dy.shape()), [&, g = dy.data<T>()](std::int64_t offset) {
-      *dx = grads[0].accumulate ? *dx + g[offset] : g[offset], ++dx;
+      assign_or_add(*dx++, g[offset], grads[0].accumulate);
     });
   }
   // dx = dy's inner box, the slice [before_k, before_k + x_k) of every axis (slice's adjoint is index_add).

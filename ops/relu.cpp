@@ -1,7 +1,6 @@
 // y = max(x, 0); dx = dy where x > 0, else 0  (at x = 0 the gradient is 0, as PyTorch)
 #include "dagrad/autodiff.hpp"
-#include "dagrad/eigen.hpp"
-#include "dagrad/ops.hpp"
+#include "kink_at_zero.hpp"
 
 namespace {
 using namespace dagrad;
@@ -24,7 +23,8 @@ struct Eigen::internal::functor_traits<PassWherePositive<T>> {
 };
 
 namespace {
-class Relu final : public UnaryOp<Relu> {
+// The kink offset and the gradient-check inputs are kink_at_zero.hpp's.
+class Relu final : public kink_at_zero::KinkAtZeroOp<Relu> {
  public:
   std::string_view name() const override { return "relu"; }
   template <class T>
@@ -39,23 +39,6 @@ class Relu final : public UnaryOp<Relu> {
   std::vector<Expr> symbolic_backward(Graph& graph, std::span<const Expr> x, const Expr&, const Expr& dy,
                                       std::span<const bool>) const override {
     return {graph.apply("mask_positive", {dy, x[0]})};
-  }
-  // The kink is at x = 0: an element's offset from it is x itself.
-  bool has_kinks() const override { return true; }
-  double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
-    return inputs[0].get(element);
-  }
-
-  // Inputs at least 0.1 away from the kink, of both signs.
-  static std::vector<OpExample> examples(Rng& rng) {
-    std::vector<OpExample> cases;
-    std::bernoulli_distribution negative(0.5);
-    for (const Shape& shape : standard_shapes(rng)) {
-      Tensor x = random_uniform(shape, rng, 0.1, 2.0);
-      for (double& v : x) v = negative(rng) ? -v : v;
-      cases.push_back({{std::move(x)}, {}, {}});
-    }
-    return cases;
   }
 };
 }  // namespace

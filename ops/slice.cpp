@@ -7,6 +7,7 @@
 
 #include "dagrad/ops.hpp"
 #include "dagrad/structure.hpp"
+#include "scatter_gradient.hpp"
 
 namespace {
 using namespace dagrad;
@@ -42,8 +43,7 @@ class Slice final : public TypedOp<Slice> {
   template <class T>
   void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
                    std::span<GradientSlot> grads) {
-    if (!grads[0].accumulate) flat<T>(grads[0].grad).setZero();  // the picked elements are distinct: += assigns
-    auto add_dy = [g = dy.data<T>(), dx = grads[0].grad.data<T>()](std::int64_t offset) mutable { dx[offset] += *g++; };
+    auto add_dy = [g = dy.data<T>(), dx = scatter_target<T>(grads[0])](std::int64_t offset) mutable { dx[offset] += *g++; };
     for_each_in_box(box(inputs[0].shape()), add_dy);
   }
   // dx = dy scattered into zeros of x's shape: one index_add (adjoint: index_select) per sliced axis.

@@ -12,38 +12,14 @@
 namespace {
 using namespace dagrad;
 
-class Stack final : public TypedOp<Stack> {
+// The attribute, kernels, symbolic backward and builder are JoinOp's.
+class Stack final : public JoinOp<Stack> {
  public:
-  explicit Stack(const Attrs& attrs) {
-    attrs.expect_only("stack", {"axis"});
-    axis_ = attrs.get_int("stack", "axis");
-  }
+  static constexpr std::string_view op_name = "stack";
+  static constexpr int new_axes = 1;
+  using JoinOp::JoinOp;
 
-  std::string_view name() const override { return "stack"; }
-  Attrs attrs() const override { return {{"axis", axis_}}; }
-  std::string label() const override { return fmt::format("stack axis={}", axis_); }
   Shape infer_shape(std::span<const Shape> inputs) const override { return stack_shape(inputs, axis_); }
-  template <class T>
-  void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    join_rows<T>(inputs, outer(inputs[0].shape()), output);
-  }
-  template <class T>
-  void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
-                   std::span<GradientSlot> grads) {
-    split_rows<T>(inputs, dy, outer(inputs[0].shape()), grads);
-  }
-  // dx_k = dy[..., k:k+1, ...] along the new axis, reshaped to x_k's shape (slice's adjoint is index_add).
-  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
-                                      std::span<const bool> needed) const override {
-    const auto axis = std::size_t(normalize_axis(axis_, dy.shape().rank(), dy.shape()));
-    std::vector<std::int64_t> begin(axis + 1, 0), end(axis + 1, INT64_MAX);
-    std::vector<Expr> dx;
-    for (std::size_t k = 0; k < x.size(); ++k) {
-      begin[axis] = std::int64_t(k), end[axis] = std::int64_t(k) + 1;
-      dx.push_back(needed[k] ? reshape_to(slice(dy, begin, end), x[k].shape()) : Expr());
-    }
-    return dx;
-  }
 
   // Every new axis of rank-1 and rank-2 inputs (negative too), one input,
   // rank-0 inputs and empty ones.
@@ -57,24 +33,12 @@ class Stack final : public TypedOp<Stack> {
             stack({2, 3}, 2, 2), stack({2, 3}, 2, -1), stack({2, 3}, 1, -3), stack({}, 3, 0),
             stack({2, 0}, 2, 1)};
   }
-
- private:
-  // The output as rows of the input axes before `axis`.
-  std::int64_t outer(const Shape& first) const {
-    const int axis = normalize_axis(axis_, first.rank() + 1, first);
-    std::int64_t rows = 1;
-    for (int a = 0; a < axis; ++a) rows *= first[a];
-    return rows;
-  }
-
-  std::int64_t axis_ = 0;
 };
 }  // namespace
 
 namespace dagrad {
 Expr stack(const std::vector<Expr>& inputs, std::int64_t axis, std::string name) {
-  if (inputs.empty()) throw ShapeError("stack: needs at least one input");
-  return inputs[0].graph().add_op(std::make_unique<Stack>(Attrs{{"axis", axis}}), inputs, std::move(name));
+  return Stack::add_to(inputs, axis, std::move(name));
 }
 }  // namespace dagrad
 

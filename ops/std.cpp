@@ -13,17 +13,12 @@
 namespace {
 using namespace dagrad;
 
-class Std final : public TypedOp<Std> {
+// The attributes, label, examples and builder are ReductionOp's.
+class Std final : public ReductionOp<Std, VarianceReduction> {
  public:
-  Std() = default;
-  explicit Std(const Attrs& attrs) : reduction_(VarianceReduction::from_attrs("std", attrs)) {}
-  explicit Std(VarianceReduction reduction) : reduction_(reduction) {}
+  static constexpr std::string_view op_name = "std";
+  using ReductionOp::ReductionOp;
 
-  std::string_view name() const override { return "std"; }
-  Attrs attrs() const override { return reduction_.attrs(); }
-  std::string label() const override { return reduction_.label("std"); }
-  int arity() const override { return 1; }
-  Shape infer_shape(std::span<const Shape> inputs) const override { return reduction_.result_shape(inputs[0]); }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
     reduction_.variance(inputs[0], output);
@@ -53,19 +48,13 @@ class Std final : public TypedOp<Std> {
   double kink_offset(std::span<const TensorView> inputs, std::int64_t element) const override {
     return reduction_.lane_variance(inputs[0], element);
   }
-
-  static std::vector<OpExample> examples(Rng& rng) { return VarianceReduction::examples(rng); }
-
- private:
-  VarianceReduction reduction_;
 };
 }  // namespace
 
 namespace dagrad {
-Expr std(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Std>(), {x}, std::move(name)); }
+Expr std(Expr x, std::string name) { return Std::add_to(x, {}, std::move(name)); }
 Expr std(Expr x, std::int64_t axis, bool keepdims, std::int64_t correction, std::string name) {
-  return x.graph().add_op(std::make_unique<Std>(VarianceReduction("std", AxisReduction(axis, keepdims), correction)),
-                          {x}, std::move(name));
+  return Std::add_to(x, VarianceReduction("std", AxisReduction(axis, keepdims), correction), std::move(name));
 }
 }  // namespace dagrad
 

@@ -10,17 +10,12 @@
 namespace {
 using namespace dagrad;
 
-class Sum final : public TypedOp<Sum> {
+// The attributes, label, examples and builder are ReductionOp's.
+class Sum final : public ReductionOp<Sum> {
  public:
-  Sum() = default;
-  explicit Sum(const Attrs& attrs) : reduction_(AxisReduction::from_attrs("sum", attrs)) {}
-  explicit Sum(AxisReduction reduction) : reduction_(reduction) {}
+  static constexpr std::string_view op_name = "sum";
+  using ReductionOp::ReductionOp;
 
-  std::string_view name() const override { return "sum"; }
-  Attrs attrs() const override { return reduction_.attrs(); }
-  std::string label() const override { return reduction_.label("sum"); }
-  int arity() const override { return 1; }
-  Shape infer_shape(std::span<const Shape> inputs) const override { return reduction_.result_shape(inputs[0]); }
   // The kernels dispatch on the dtype themselves (dagrad/reduction.hpp).
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
@@ -35,18 +30,13 @@ class Sum final : public TypedOp<Sum> {
                                       std::span<const bool>) const override {
     return {broadcast_to_shape(reshape_to(dy, reduction_.kept_shape(x[0].shape())), x[0].shape())};
   }
-
-  static std::vector<OpExample> examples(Rng& rng) { return AxisReduction::examples(rng); }
-
- private:
-  AxisReduction reduction_;
 };
 }  // namespace
 
 namespace dagrad {
-Expr sum(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Sum>(), {x}, std::move(name)); }
+Expr sum(Expr x, std::string name) { return Sum::add_to(x, {}, std::move(name)); }
 Expr sum(Expr x, std::int64_t axis, bool keepdims, std::string name) {
-  return x.graph().add_op(std::make_unique<Sum>(AxisReduction(axis, keepdims)), {x}, std::move(name));
+  return Sum::add_to(x, AxisReduction(axis, keepdims), std::move(name));
 }
 }  // namespace dagrad
 

@@ -35,7 +35,7 @@ void reverse_axes(const TensorView& source, TensorView target, bool accumulate) 
   const T* from = source.data<T>();
   T* to = target.data<T>();
   for (std::int64_t i = 0; i < target.size(); ++i) {
-    to[i] = accumulate ? to[i] + from[offset] : from[offset];
+    assign_or_add(to[i], from[offset], accumulate);
     for (int axis = rank - 1; axis >= 0; --axis) {
       offset += source_stride[std::size_t(axis)];
       if (++index[std::size_t(axis)] < extent[std::size_t(axis)]) break;

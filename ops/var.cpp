@@ -13,17 +13,12 @@
 namespace {
 using namespace dagrad;
 
-class Var final : public TypedOp<Var> {
+// The attributes, label, examples and builder are ReductionOp's.
+class Var final : public ReductionOp<Var, VarianceReduction> {
  public:
-  Var() = default;
-  explicit Var(const Attrs& attrs) : reduction_(VarianceReduction::from_attrs("var", attrs)) {}
-  explicit Var(VarianceReduction reduction) : reduction_(reduction) {}
+  static constexpr std::string_view op_name = "var";
+  using ReductionOp::ReductionOp;
 
-  std::string_view name() const override { return "var"; }
-  Attrs attrs() const override { return reduction_.attrs(); }
-  std::string label() const override { return reduction_.label("var"); }
-  int arity() const override { return 1; }
-  Shape infer_shape(std::span<const Shape> inputs) const override { return reduction_.result_shape(inputs[0]); }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
     reduction_.variance(inputs[0], output);
@@ -42,19 +37,13 @@ class Var final : public TypedOp<Var> {
     const Expr deviations = x[0] - axes.apply_kept("mean", x[0]);
     return {deviations * axes.kept(dy * (2.0 / double(reduction_.divisor(x[0].shape()))), x[0].shape())};
   }
-
-  static std::vector<OpExample> examples(Rng& rng) { return VarianceReduction::examples(rng); }
-
- private:
-  VarianceReduction reduction_;
 };
 }  // namespace
 
 namespace dagrad {
-Expr var(Expr x, std::string name) { return x.graph().add_op(std::make_unique<Var>(), {x}, std::move(name)); }
+Expr var(Expr x, std::string name) { return Var::add_to(x, {}, std::move(name)); }
 Expr var(Expr x, std::int64_t axis, bool keepdims, std::int64_t correction, std::string name) {
-  return x.graph().add_op(std::make_unique<Var>(VarianceReduction("var", AxisReduction(axis, keepdims), correction)),
-                          {x}, std::move(name));
+  return Var::add_to(x, VarianceReduction("var", AxisReduction(axis, keepdims), correction), std::move(name));
 }
 }  // namespace dagrad
 

@@ -11,7 +11,7 @@
 #include "executor.hpp"
 
 #include <algorithm>
-#include <functional>
+#include <optional>
 
 #include "run_checks.hpp"
 
@@ -173,27 +173,21 @@ void Executor::prepare(ForwardPlan& plan) {
     ++step_index;
   }
 
-  // Shapes changed, so buffers may move: zero-copy nodes (of any plan) lose
-  // their views until a run points them again. (A new plan at unchanged
-  // shapes moves nothing: views other plans made stay valid.)
-  if (alias_shape_version_ != graph_.shape_version_) {
-    for (auto& node : nodes) {
-      if (node->aliased_) node->aliased_ = false, node->has_value_ = false;
-    }
-    alias_shape_version_ = graph_.shape_version_;
-  }
+  // Buffers below may move only because a leaf's shape changed, and only
+  // Graph::set_value changes one: it already dropped every zero-copy node's
+  // view (of any plan) until a run points it again. A new plan at unchanged
+  // shapes moves nothing, so views other plans made stay valid.
   plan.steps.clear();
   plan.views.clear();
   plan.transient.clear();
   plan.pool = BufferPool();
   std::vector<int> pool_buffer(nodes.size(), -1);
-  std::vector<TensorView> alias(nodes.size());  // zero-copy nodes' views in this plan
-  std::vector<char> aliased(nodes.size(), 0);
+  std::vector<std::optional<TensorView>> alias(nodes.size());  // zero-copy nodes' views in this plan
   // The value view of a node as this plan's steps see it.
   auto value_view = [&](int id) {
     const Node& node = *nodes[std::size_t(id)];
     int buffer = pool_buffer[std::size_t(id)];
-    if (aliased[std::size_t(id)]) return alias[std::size_t(id)];
+    if (alias[std::size_t(id)]) return *alias[std::size_t(id)];
     return buffer >= 0 ? plan.pool.view(buffer, node.shape_) : node.value_.view();
   };
   step_index = 0;
@@ -207,7 +201,6 @@ void Executor::prepare(ForwardPlan& plan) {
     // node's); a transient input's buffer is re-used, so that case copies.
     if (node.op_->output_views_input() && !pooled && pool_buffer[std::size_t(node.inputs_[0])] == -1) {
       step.views_input = true;
-      aliased[std::size_t(id)] = 1;
       alias[std::size_t(id)] = viewed_as(value_view(node.inputs_[0]), node);
     } else if (pooled) {
       pool_buffer[std::size_t(id)] = plan.pool.acquire(node.shape_, node.dtype_);
@@ -333,12 +326,13 @@ Executor::BackwardPlan& Executor::backward_plan(int output, const BackwardOption
   }
 
   // A node's value as a keeping forward run leaves it: its own buffer, or
-  // for a zero-copy node its input's (a keeping run pools nothing, so every
-  // such node is a view there).
-  std::function<TensorView(int)> kept_value = [&](int id) {
+  // for a zero-copy node the buffer at the end of its chain of views (a
+  // keeping run pools nothing, so every such node is a view there).
+  auto kept_value = [&](int id) {
     const Node& node = *nodes[std::size_t(id)];
-    if (!node.is_leaf() && node.op_->output_views_input()) return viewed_as(kept_value(node.inputs_[0]), node);
-    return node.value_.view();
+    const Node* owner = &node;
+    while (!owner->is_leaf() && owner->op_->output_views_input()) owner = nodes[std::size_t(owner->inputs_[0])].get();
+    return owner == &node ? node.value_.view() : viewed_as(owner->value_.view(), node);
   };
   // A node's own gradient storage, sized by its shape (so every plan that
   // uses it agrees and none moves it).

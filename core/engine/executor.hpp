@@ -37,9 +37,6 @@ class Executor {
   // at: backward skips per-node checks of values that run made current.
   const ForwardPlan* last_full_forward_ = nullptr;
   std::uint64_t last_full_forward_epoch_ = 0;
-  // The shape version zero-copy nodes' views were made at: once shapes
-  // change, buffers may move and every such view is dropped.
-  std::uint64_t alias_shape_version_ = 0;
 };
 
 }  // namespace dagrad

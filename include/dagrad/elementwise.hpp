@@ -7,11 +7,19 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <type_traits>
 
 #include "dagrad/broadcast.hpp"
 
 namespace dagrad {
+
+// The shape rule of an op over two inputs of one shape (no broadcasting):
+// throws ShapeError "input shapes (2, 3) and (3, 2) differ".
+inline const Shape& equal_shapes(std::span<const Shape> inputs) {
+  if (inputs[0] != inputs[1]) throw ShapeError(fmt::format("input shapes {} and {} differ", inputs[0], inputs[1]));
+  return inputs[0];
+}
 
 // pairwise([](T a, T b) { return a > b ? a : b; }) is a function that
 // broadcast_apply<T> can call with either kind of operand.

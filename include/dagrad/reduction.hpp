@@ -6,12 +6,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dagrad/eigen.hpp"
+#include "dagrad/graph.hpp"
 
 namespace dagrad {
 
@@ -60,6 +63,18 @@ class AxisReduction {
     }
   };
   Lanes lanes(const Shape& input) const;
+  // output[lane] = reduce(at, length) for every lane of x, where at(k) is
+  // the lane's k-th element (k < length): the loop of a kernel other than a
+  // sum (argmax, logsumexp). T is x's scalar type.
+  template <class T, class Reduce>
+  void reduce_lanes(const TensorView& x, const TensorView& output, Reduce reduce) const {
+    const Lanes lanes = this->lanes(x.shape());
+    T* out = output.data<T>();
+    for (std::int64_t lane = 0; lane < lanes.count; ++lane) {
+      const T* first = x.data<T>() + lanes.start(lane);
+      out[lane] = reduce([first, stride = lanes.stride](std::int64_t k) { return first[k * stride]; }, lanes.length);
+    }
+  }
 
   // The largest (or smallest) reduced element, as PyTorch's amax (amin): a
   // NaN anywhere in the lane gives NaN. Any dtype; the lanes must not be
@@ -88,8 +103,7 @@ class AxisReduction {
       const T mean = total / T(lanes.length), w = weight(lane);
       for (std::int64_t k = 0; k < lanes.length; ++k) {
         const std::int64_t e = start + k * lanes.stride;
-        const T contribution = (in[e] - mean) * w;
-        dx[e] = slot.accumulate ? dx[e] + contribution : contribution;
+        assign_or_add(dx[e], (in[e] - mean) * w, slot.accumulate);
       }
     }
   }
@@ -151,6 +165,36 @@ class VarianceReduction {
  private:
   AxisReduction axes_;
   std::int64_t correction_ = 1;
+};
+
+// An op reducing its one input with a Reduction (AxisReduction or
+// VarianceReduction): the constructors from attributes or a reduction (none
+// reduces every element), the attributes, label, arity, shape rule
+// (result_shape; an op with more checks overrides it), gradient-check cases
+// and the builders' node. Derived names itself in
+// `static constexpr std::string_view op_name` and writes the kernels.
+template <class Derived, class Reduction = AxisReduction>
+class ReductionOp : public TypedOp<Derived> {
+ public:
+  ReductionOp() = default;
+  explicit ReductionOp(const Attrs& attrs) : reduction_(Reduction::from_attrs(Derived::op_name, attrs)) {}
+  explicit ReductionOp(Reduction reduction) : reduction_(std::move(reduction)) {}
+
+  std::string_view name() const override { return Derived::op_name; }
+  Attrs attrs() const override { return reduction_.attrs(); }
+  std::string label() const override { return reduction_.label(Derived::op_name); }
+  int arity() const override { return 1; }
+  Shape infer_shape(std::span<const Shape> inputs) const override { return reduction_.result_shape(inputs[0]); }
+  static std::vector<OpExample> examples(Rng& rng) { return Reduction::examples(rng); }
+
+  // The builders' node: over every element, or as `reduction` says.
+  static Expr add_to(Expr x, std::optional<Reduction> reduction, std::string name) {
+    auto op = reduction ? std::make_unique<Derived>(std::move(*reduction)) : std::make_unique<Derived>();
+    return x.graph().add_op(std::move(op), {x}, std::move(name));
+  }
+
+ protected:
+  Reduction reduction_;
 };
 
 }  // namespace dagrad

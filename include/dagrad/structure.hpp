@@ -10,12 +10,16 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/error.hpp"
+#include "dagrad/ops.hpp"
 
 namespace dagrad {
 
@@ -247,6 +251,70 @@ void split_rows(std::span<const TensorView> parts, const TensorView& dy, std::in
     column += width;
   }
 }
+
+// concat and stack: the inputs' rows (of the axes before `axis`) side by
+// side, with join_rows and split_rows as kernels. Derived names itself in
+// `static constexpr std::string_view op_name`, says in `static constexpr
+// int new_axes` whether `axis` is an input axis (0, concat) or a new one
+// (1, stack), and adds its shape rule and examples.
+template <class Derived>
+class JoinOp : public TypedOp<Derived> {
+ public:
+  explicit JoinOp(const Attrs& attrs) {
+    attrs.expect_only(Derived::op_name, {"axis"});
+    axis_ = attrs.get_int(Derived::op_name, "axis");
+  }
+
+  std::string_view name() const override { return Derived::op_name; }
+  Attrs attrs() const override { return {{"axis", axis_}}; }
+  std::string label() const override { return fmt::format("{} axis={}", Derived::op_name, axis_); }
+  template <class T>
+  void forward_as(std::span<const TensorView> inputs, TensorView output) {
+    join_rows<T>(inputs, outer(inputs[0].shape()), output);
+  }
+  template <class T>
+  void backward_as(std::span<const TensorView> inputs, const TensorView&, const TensorView& dy,
+                   std::span<GradientSlot> grads) {
+    split_rows<T>(inputs, dy, outer(inputs[0].shape()), grads);
+  }
+  // dx_k = dy's slice at input k's place along `axis`: x_k's length there,
+  // or 1 along a new axis, then reshaped to x_k's shape (slice's own
+  // adjoint is index_add).
+  std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
+                                      std::span<const bool> needed) const override {
+    const auto axis = std::size_t(normalize_axis(axis_, dy.shape().rank(), dy.shape()));
+    std::vector<std::int64_t> begin(axis + 1, 0), end(axis + 1, INT64_MAX);
+    std::vector<Expr> dx;
+    for (std::size_t k = 0; k < x.size(); ++k, begin[axis] = end[axis]) {
+      end[axis] = begin[axis] + (Derived::new_axes == 0 ? x[k].shape()[int(axis)] : 1);
+      if (!needed[k]) {
+        dx.emplace_back();
+      } else {
+        const Expr part = slice(dy, begin, end);
+        dx.push_back(Derived::new_axes == 0 ? part : reshape_to(part, x[k].shape()));
+      }
+    }
+    return dx;
+  }
+
+  // The builders' node; throws ShapeError "concat: needs at least one input".
+  static Expr add_to(const std::vector<Expr>& inputs, std::int64_t axis, std::string name) {
+    if (inputs.empty()) throw ShapeError(fmt::format("{}: needs at least one input", Derived::op_name));
+    return inputs[0].graph().add_op(std::make_unique<Derived>(Attrs{{"axis", axis}}), inputs, std::move(name));
+  }
+
+ protected:
+  std::int64_t axis_ = 0;
+
+ private:
+  // The output as rows of the input axes before `axis`.
+  std::int64_t outer(const Shape& first) const {
+    const int axis = normalize_axis(axis_, first.rank() + Derived::new_axes, first);
+    std::int64_t rows = 1;
+    for (int a = 0; a < axis; ++a) rows *= first[a];
+    return rows;
+  }
+};
 
 // Ops that keep every element in order and change only the shape (reshape,
 // expand_dims, squeeze): y is x's buffer seen in y's shape (zero-copy, see
