@@ -66,6 +66,8 @@ void run_inline(std::size_t count, std::size_t chunks, detail::ChunkFunction fun
 }
 
 // Spins until done() or about 50 microseconds have passed; true when done.
+// It yields between rounds, so that on a machine with more runnable threads
+// than cores the spinning does not keep the thread it waits for off a core.
 template <class Done>
 bool spin_until(Done done) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
@@ -75,6 +77,7 @@ bool spin_until(Done done) {
       pause();
     }
     if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
   }
 }
 
