@@ -2,7 +2,7 @@
 // PyTorch's F.conv2d: x (N, C, H, W), w (O, C/groups, kh, kw), optional bias b (O,) as a third input; attributes "stride",
 // "padding", "dilation" ([h, w]), "groups". cols = im2col of every image side by side (C kh kw, N out_h out_w), kept for
 // dW, so each group g is one wide Eigen product of W_g (O/groups, C/groups kh kw) and its rows of cols.
-#include "dagrad/eigen.hpp"
+#include "parallel_product.hpp"  // and dagrad/eigen.hpp
 #include "unfolded.hpp"
 
 namespace {
@@ -31,8 +31,8 @@ class Conv2d final : public TypedOp<Conv2d> {
     out_ = y.shape()[1] / groups_, taps_ = in[1].size() / y.shape()[1], pixels_ = y.shape()[2] * y.shape()[3];
     const std::int64_t wide = x[0] * pixels_;  // the batch's images side by side: one product per group
     columns_.resize(Shape{groups_ * taps_, wide}, dtype_of<T>), products_.resize(Shape{y.shape()[1], wide}, dtype_of<T>);
-    for (std::int64_t n = 0; n < x[0]; ++n) im2col(in[0].data<T>() + n * x[1] * x[2] * x[3], x[1], x[2], x[3], window_, columns_.data<T>() + n * pixels_, wide);
-    for (std::int64_t g = 0; g < groups_; ++g) group_rows<T>(products_, g, out_).noalias() = weights<T>(in[1], g) * group_rows<T>(columns_, g, taps_);
+    parallel_kernels::for_each_item(x[0], double(columns_.size()), [&](std::int64_t n) { im2col(in[0].data<T>() + n * x[1] * x[2] * x[3], x[1], x[2], x[3], window_, columns_.data<T>() + n * pixels_, wide); });
+    for (std::int64_t g = 0; g < groups_; ++g) parallel_kernels::product(group_rows<T>(products_, g, out_), weights<T>(in[1], g), group_rows<T>(columns_, g, taps_));
     for (std::int64_t n = 0; n < x[0]; ++n) {  // image n's block of the products, plus the bias, is y[n]
       auto image = matrix(y.data<T>() + n * y.shape()[1] * pixels_, y.shape()[1], pixels_);
       image = matrix(products_.data<T>(), y.shape()[1], wide).middleCols(n * pixels_, pixels_);
@@ -47,12 +47,12 @@ class Conv2d final : public TypedOp<Conv2d> {
     for (std::int64_t n = 0; n < x[0]; ++n) dy_wide.middleCols(n * pixels_, pixels_) = matrix(dy.data<T>() + n * channels * pixels_, channels, pixels_);
     if (grads[0].needed) {
       columns_gradient_.resize(columns_.shape(), dtype_of<T>);
-      for (std::int64_t g = 0; g < groups_; ++g) group_rows<T>(columns_gradient_, g, taps_).noalias() = weights<T>(in[1], g).transpose() * group_rows<T>(products_, g, out_);
+      for (std::int64_t g = 0; g < groups_; ++g) parallel_kernels::product(group_rows<T>(columns_gradient_, g, taps_), weights<T>(in[1], g).transpose(), group_rows<T>(products_, g, out_));
       if (!grads[0].accumulate) flat<T>(grads[0].grad).setZero();
-      for (std::int64_t n = 0; n < x[0]; ++n) col2im(columns_gradient_.data<T>() + n * pixels_, x[1], x[2], x[3], window_, grads[0].grad.data<T>() + n * x[1] * x[2] * x[3], wide);
+      parallel_kernels::for_each_item(x[0], double(columns_.size()), [&](std::int64_t n) { col2im(columns_gradient_.data<T>() + n * pixels_, x[1], x[2], x[3], window_, grads[0].grad.data<T>() + n * x[1] * x[2] * x[3], wide); });
     }
     for (std::int64_t g = 0; grads[1].needed && g < groups_; ++g)
-      assign_or_add(weights<T>(grads[1].grad, g).noalias(), group_rows<T>(products_, g, out_) * group_rows<T>(columns_, g, taps_).transpose(), grads[1].accumulate);
+      parallel_kernels::product(weights<T>(grads[1].grad, g), group_rows<T>(products_, g, out_), group_rows<T>(columns_, g, taps_).transpose(), grads[1].accumulate);
     if (grads.size() == 3 && grads[2].needed) write_gradient(grads[2], dy_wide.rowwise().sum().array());
   }
   std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> in, const Expr&, const Expr& dy, std::span<const bool> needed) const override {

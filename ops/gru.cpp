@@ -31,7 +31,7 @@ class Gru final : public TypedOp<Gru> {
     auto step = matrix<T>(step_, b, 3 * h);
     for (Eigen::Index t = 0, r = 0; t < n.seq; ++t, r += b) {
       ConstMatrix<T> h_prev(t == 0 ? inputs[1].data<T>() : output.data<T>() + (r - b) * h, b, h);
-      step.noalias() = h_prev * w_hh.transpose();
+      parallel_kernels::product(step, h_prev, w_hh.transpose());
       step.rowwise() += row_vector<T>(inputs[5]);
       auto g = gates.middleRows(r, b).array();
       g.leftCols(2 * h) = sigmoid(g.leftCols(2 * h) + step.leftCols(2 * h).array());
@@ -65,7 +65,7 @@ class Gru final : public TypedOp<Gru> {
       dh_side.leftCols(2 * h) = dx_side.leftCols(2 * h).matrix();
       dh_side.rightCols(h).array() = dx_side.rightCols(h) * reset;
       dh.array() *= update;
-      dh.noalias() += dh_side * w_hh;
+      parallel_kernels::product(dh, dh_side, w_hh, /*accumulate=*/true);
     }
     if (grads[1].needed) write_gradient(grads[1], dh.array());
     write_parameter_gradients<T>(inputs, output, 2, input_grads_, hidden_grads_, grads);

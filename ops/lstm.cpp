@@ -29,7 +29,7 @@ class Lstm final : public TypedOp<Lstm> {
       ConstMatrix<T> h_prev(t == 0 ? inputs[1].data<T>() : output.data<T>() + (r - b) * h, b, h);
       ConstMatrix<T> c_prev(t == 0 ? inputs[2].data<T>() : cells_.data<T>() + (r - b) * h, b, h);
       auto g = gates.middleRows(r, b);
-      g.noalias() += h_prev * w_hh.transpose();
+      parallel_kernels::product(g, h_prev, w_hh.transpose(), /*accumulate=*/true);
       g.leftCols(2 * h).array() = sigmoid(g.leftCols(2 * h).array());
       g.middleCols(2 * h, h).array() = g.middleCols(2 * h, h).array().tanh();
       g.rightCols(h).array() = sigmoid(g.rightCols(h).array());
@@ -64,7 +64,7 @@ class Lstm final : public TypedOp<Lstm> {
       d.middleCols(2 * h, h) = dc.array() * i * (T(1) - cell_in.square());
       d.rightCols(h) = dh.array() * tanh_c * o * (T(1) - o);
       dc.array() *= f;
-      dh.noalias() = dgates.middleRows(r, b) * w_hh;
+      parallel_kernels::product(dh, dgates.middleRows(r, b), w_hh);
     }
     if (grads[1].needed) write_gradient(grads[1], dh.array());
     if (grads[2].needed) write_gradient(grads[2], dc.array());

@@ -2,6 +2,7 @@
 #include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
+#include "parallel_product.hpp"
 
 namespace {
 using namespace dagrad;
@@ -22,10 +23,10 @@ class Matmul final : public TypedOp<Matmul> {
     return Shape{a[0], b[1]};
   }
   // Row-major maps of the tensors' own buffers: Eigen runs its blocked
-  // product in place.
+  // product in place, split over threads when large (parallel_product.hpp).
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView output) {
-    as_matrix<T>(output).noalias() = as_matrix<T>(inputs[0]) * as_matrix<T>(inputs[1]);
+    parallel_kernels::product(as_matrix<T>(output), as_matrix<T>(inputs[0]), as_matrix<T>(inputs[1]));
   }
   // Gradient slots never share memory with inputs or dy, so noalias is safe;
   // two slots may alias each other (matmul(x, x)), which the ordered writes allow.
@@ -35,8 +36,8 @@ class Matmul final : public TypedOp<Matmul> {
     auto a = as_matrix<T>(inputs[0]);
     auto b = as_matrix<T>(inputs[1]);
     auto g = as_matrix<T>(dy);
-    if (grads[0].needed) assign_or_add(as_matrix<T>(grads[0].grad).noalias(), g * b.transpose(), grads[0].accumulate);
-    if (grads[1].needed) assign_or_add(as_matrix<T>(grads[1].grad).noalias(), a.transpose() * g, grads[1].accumulate);
+    if (grads[0].needed) parallel_kernels::product(as_matrix<T>(grads[0].grad), g, b.transpose(), grads[0].accumulate);
+    if (grads[1].needed) parallel_kernels::product(as_matrix<T>(grads[1].grad), a.transpose(), g, grads[1].accumulate);
   }
   std::vector<Expr> symbolic_backward(Graph&, std::span<const Expr> x, const Expr&, const Expr& dy,
                                       std::span<const bool> needed) const override {

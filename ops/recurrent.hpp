@@ -8,6 +8,8 @@
 // each after the backward loop; inside the loop only the (batch, hidden)
 // by (hidden, gates*hidden) recurrent product remains. Every buffer is a
 // member sized on the first run: no allocation per time step or once warm.
+// Large products, including the recurrent one, are split over threads
+// (parallel_product.hpp).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 
 #include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
+#include "parallel_product.hpp"
 #include "dagrad/ops.hpp"
 
 namespace dagrad::recurrent {
@@ -80,7 +83,7 @@ void project_inputs(std::span<const TensorView> inputs, std::size_t weights, Mat
   const Sizes n(inputs);
   auto x = matrix<T>(inputs[0], n.rows(), n.in);
   auto w_ih = matrix<T>(inputs[weights], projections.cols(), n.in);
-  projections.noalias() = x * w_ih.transpose();
+  parallel_kernels::product(projections, x, w_ih.transpose());
   if (add_hidden_bias) {
     projections.rowwise() += row_vector<T>(inputs[weights + 2]) + row_vector<T>(inputs[weights + 3]);
   } else {
@@ -100,19 +103,19 @@ void write_parameter_gradients(std::span<const TensorView> inputs, const TensorV
   ConstMatrix<T> dgx(input_side.data<T>(), n.rows(), rows), dgh(hidden_side.data<T>(), n.rows(), rows);
   GradientSlot& dx = grads[0];
   if (dx.needed) {
-    assign_or_add(matrix<T>(dx.grad, n.rows(), n.in).noalias(), dgx * matrix<T>(inputs[weights], rows, n.in),
-                  dx.accumulate);
+    parallel_kernels::product(matrix<T>(dx.grad, n.rows(), n.in), dgx, matrix<T>(inputs[weights], rows, n.in),
+                              dx.accumulate);
   }
   if (GradientSlot& slot = grads[weights]; slot.needed) {
-    assign_or_add(matrix<T>(slot.grad, rows, n.in).noalias(), dgx.transpose() * matrix<T>(inputs[0], n.rows(), n.in),
-                  slot.accumulate);
+    parallel_kernels::product(matrix<T>(slot.grad, rows, n.in), dgx.transpose(), matrix<T>(inputs[0], n.rows(), n.in),
+                              slot.accumulate);
   }
   if (GradientSlot& slot = grads[weights + 1]; slot.needed) {
     auto dw = matrix<T>(slot.grad, rows, n.hidden);
-    assign_or_add(dw.noalias(), dgh.topRows(n.batch).transpose() * matrix<T>(inputs[1], n.batch, n.hidden),
-                  slot.accumulate);
+    parallel_kernels::product(dw, dgh.topRows(n.batch).transpose(), matrix<T>(inputs[1], n.batch, n.hidden),
+                              slot.accumulate);
     const Eigen::Index later = n.rows() - n.batch;
-    if (later > 0) dw.noalias() += dgh.bottomRows(later).transpose() * matrix<T>(y, n.rows(), n.hidden).topRows(later);
+    if (later > 0) parallel_kernels::product(dw, dgh.bottomRows(later).transpose(), matrix<T>(y, n.rows(), n.hidden).topRows(later), true);
   }
   if (GradientSlot& slot = grads[weights + 2]; slot.needed) write_gradient(slot, dgx.colwise().sum().transpose().array());
   if (GradientSlot& slot = grads[weights + 3]; slot.needed) write_gradient(slot, dgh.colwise().sum().transpose().array());

@@ -11,5 +11,6 @@
 #include "dagrad/op.hpp"
 #include "dagrad/ops.hpp"
 #include "dagrad/optim.hpp"
+#include "dagrad/parallel.hpp"
 #include "dagrad/tensor.hpp"
 #include "dagrad/train.hpp"

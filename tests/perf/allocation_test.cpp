@@ -10,6 +10,7 @@
 
 #include "dagrad/dagrad.hpp"
 #include "dagrad/optim.hpp"
+#include "dagrad/parallel.hpp"
 
 namespace {
 std::atomic<long> allocations{0};
@@ -218,6 +219,54 @@ TEST(Allocation, Float32MlpTrainingStepsAllocateNothingOnceWarm) {
   EXPECT_EQ(model.parameters()[0].dtype(), DType::float32);
   EXPECT_EQ(logits.value().dtype(), DType::float32);
   EXPECT_LT(loss_sum, first_epoch_loss);  // the steps trained
+}
+
+TEST(Allocation, TrainingStepsOnTwoThreadsAllocateNothingOnceWarm) {
+  // The pool's worker starts on the first split product (the warm-up run);
+  // after that, handing out chunks allocates nothing: the callable goes to
+  // the workers as a pointer, never copied into a std::function.
+  struct ThreadCount {
+    ThreadCount() { set_num_threads(2); }
+    ~ThreadCount() { set_num_threads(1); }
+  } scope;
+  std::vector<double> values(1000);
+  double scale = 3, offset = 1, unused[8] = {};
+  EXPECT_EQ(allocations_when_warm([&] {
+              parallel_for(values.size(), [&, unused](std::size_t begin, std::size_t end) {
+                for (std::size_t i = begin; i < end; ++i) values[i] = scale * double(i) + offset + unused[i % 8];
+              });
+            }),
+            0);
+  EXPECT_EQ(values[999], 2998);
+
+  // An MLP and a small LeNet whose products are large enough to be split
+  // (at least 2^18 multiply-adds: ops/parallel_product.hpp).
+  Rng rng(6);
+  Graph mlp;
+  MLP model(mlp, {256, 128, 10}, Activation::relu, rng);
+  Tensor mlp_labels(Shape{64});
+  for (std::int64_t i = 0; i < 64; ++i) mlp_labels[i] = double(i % 10);
+  Expr mlp_loss = softmax_cross_entropy(model(mlp.input("x", random_normal(Shape{64, 256}, rng))),
+                                        mlp.input("labels", mlp_labels));
+  Graph lenet;
+  Conv2d conv1(lenet, 1, 6, {5, 5}, rng, "conv1"), conv2(lenet, 6, 16, {5, 5}, rng, "conv2");
+  Linear fc1(lenet, 256, 120, rng, "fc1"), fc2(lenet, 120, 10, rng, "fc2");
+  MaxPool2d pool({2, 2});
+  Expr h = flatten(pool(relu(conv2(pool(relu(conv1(lenet.input("x", random_normal(Shape{8, 1, 28, 28}, rng)))))))));
+  Expr lenet_loss = softmax_cross_entropy(fc2(relu(fc1(h))), lenet.input("labels", Tensor{0, 1, 2, 3, 4, 5, 6, 7}));
+  for (auto [g, loss] : {std::pair{&mlp, mlp_loss}, std::pair{&lenet, lenet_loss}}) {
+    SGD sgd(g->parameters(), 0.05);
+    const double first_loss = g->forward(loss).get(0);
+    EXPECT_EQ(allocations_when_warm(
+                  [&] {
+                    g->forward(loss);
+                    g->backward(loss);
+                    sgd.step();
+                  },
+                  10),
+              0);
+    EXPECT_LT(g->forward(loss).get(0), first_loss);
+  }
 }
 
 }  // namespace

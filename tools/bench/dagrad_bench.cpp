@@ -1,6 +1,8 @@
-// Benchmarks of the workloads in the performance issue (float64, one thread,
-// forward + backward per iteration), through dagrad's public API as a user
-// writes them: each graph is built once, then re-run.
+// Benchmarks of the workloads in the performance issue (float64, forward +
+// backward per iteration), through dagrad's public API as a user writes
+// them: each graph is built once, then re-run. One thread unless
+// DAGRAD_NUM_THREADS says otherwise (dagrad/parallel.hpp); the count is in
+// the report's context as dagrad_num_threads.
 //
 // Names are exactly the workload names, so that compare.sh pairs each with
 // the hand-written Eigen and LibTorch anchors:
@@ -12,8 +14,10 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -203,6 +207,12 @@ int main(int argc, char** argv) {
     }
   }
   register_all(iterations);
+  try {
+    benchmark::AddCustomContext("dagrad_num_threads", std::to_string(dagrad::num_threads()));
+  } catch (const std::invalid_argument& error) {  // a bad DAGRAD_NUM_THREADS
+    std::fprintf(stderr, "dagrad_bench: %s\n", error.what());
+    return 2;
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

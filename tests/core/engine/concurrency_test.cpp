@@ -3,7 +3,8 @@
 // number of threads while another registers ops. Run under ThreadSanitizer
 // by tools/ci-checks.sh (the tsan preset, this test only: its own binary,
 // dagrad_concurrency_tests, linked to the engine alone); in other builds it
-// checks the results.
+// checks the results. The intra-op thread pool (dagrad/parallel.hpp) is
+// shared by every user thread: the last tests call it from two at once.
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -12,6 +13,7 @@
 
 #include "dagrad/graph.hpp"
 #include "dagrad/ops.hpp"
+#include "dagrad/parallel.hpp"
 
 namespace dagrad {
 namespace {
@@ -114,6 +116,70 @@ TEST(Concurrency, OpsRegisterWhileOtherThreadsLookThemUpAndBuildGraphs) {
   for (int i = 0; i < registered; ++i) y = g.apply(fmt::format("concurrency_twice_{:02}", i), {y});
   EXPECT_EQ(g.forward(y).item(), 1099511627776.0);  // 2^40
   EXPECT_THROW(OpRegistry::global().add<Twice>("concurrency_twice_00"), Error);
+}
+
+// Sets the thread count for one test and restores the default, 1.
+struct ThreadCount {
+  explicit ThreadCount(int n) { set_num_threads(n); }
+  ~ThreadCount() { set_num_threads(1); }
+};
+
+TEST(Concurrency, TwoUserThreadsCallParallelForAtOnce) {
+  // One caller gets the pool, the other runs its chunks inline; both must
+  // see every index written once, on every round.
+  ThreadCount scope(2);
+  constexpr std::size_t count = 4096;
+  constexpr int rounds = 200;
+  auto run = [](double offset, int& wrong) {
+    std::vector<double> values(count);
+    for (int round = 0; round < rounds; ++round) {
+      parallel_for(count, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) values[i] = offset + double(i) * round;
+      });
+      for (std::size_t i = 0; i < count; ++i) wrong += values[i] != offset + double(i) * round;
+    }
+  };
+  int wrong_a = 0, wrong_b = 0;
+  std::thread a([&] { run(0.5, wrong_a); }), b([&] { run(-0.25, wrong_b); });
+  a.join();
+  b.join();
+  EXPECT_EQ(wrong_a, 0);
+  EXPECT_EQ(wrong_b, 0);
+}
+
+// A training step whose products are large enough to be split over two
+// threads (64 x 256 x 128 multiply-adds and more).
+Tensor split_product_gradient(std::uint64_t seed) {
+  Rng rng(seed);
+  Graph g;
+  Expr x = g.input("x", random_normal(Shape{64, 256}, rng));
+  Expr w1 = g.parameter("w1", random_normal(Shape{256, 128}, rng));
+  Expr w2 = g.parameter("w2", random_normal(Shape{128, 10}, rng));
+  Expr labels = g.constant(Tensor(Shape{64}, 3.0), "labels");
+  Expr loss = softmax_cross_entropy(matmul(tanh(matmul(x, w1)), w2), labels);
+  for (int step = 0; step < 5; ++step) {
+    g.forward(loss);
+    g.backward(loss);
+  }
+  return Tensor::from(w1.grad());
+}
+
+TEST(Concurrency, GraphsWithSplitProductsOnTwoUserThreadsGiveTheirOwnResults) {
+  // The chunks depend only on the sizes and the thread count, so a product
+  // computed by the pool or inline (when the other user thread holds the
+  // pool) is the same to the bit.
+  ThreadCount scope(2);
+  const Tensor expected_a = split_product_gradient(1), expected_b = split_product_gradient(2);
+  Tensor got_a, got_b;
+  std::thread a([&] { got_a = split_product_gradient(1); }), b([&] { got_b = split_product_gradient(2); });
+  a.join();
+  b.join();
+  ASSERT_EQ(got_a.shape(), expected_a.shape());
+  ASSERT_EQ(got_b.shape(), expected_b.shape());
+  for (std::int64_t i = 0; i < expected_a.size(); ++i) {
+    ASSERT_EQ(got_a[i], expected_a[i]) << i;
+    ASSERT_EQ(got_b[i], expected_b[i]) << i;
+  }
 }
 
 }  // namespace
