@@ -53,6 +53,12 @@ template <class T>
 void sum_to_shape_as(const TensorView& full, GradientSlot& slot, T scale) {
   const Shape& shape = full.shape();
   TensorView& grad = slot.grad;
+  if (shape.elements() == 0) {
+    // Nothing was broadcast: the gradient is zero. (Eigen's partial sums over
+    // an empty matrix offset its null data pointer, which is undefined.)
+    if (!slot.accumulate) grad.fill(0.0);
+    return;
+  }
   switch (broadcast_kind(grad.shape(), shape)) {
     case BroadcastKind::same:
       if (scale == T(1)) {

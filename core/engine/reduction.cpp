@@ -87,6 +87,12 @@ void AxisReduction::expect_elements(std::string_view what, const Shape& input) c
 }
 
 void AxisReduction::sum(const TensorView& x, const TensorView& output, double scale) const {
+  if (x.shape().elements() == 0) {
+    // Sums over nothing are 0 (NumPy, PyTorch), and Eigen's partial sums over
+    // an empty matrix offset its null data pointer, which is undefined.
+    output.fill(0.0);
+    return;
+  }
   const Split s = split(x.shape());
   visit_dtype(x.dtype(), [&]<class T>() {
     if (s.inner == 1) {
