@@ -108,6 +108,22 @@ class KinkWatch {
   std::vector<std::pair<int, std::vector<double>>> watched_;
 };
 
+// The end-to-end check could not run: every leaf is reported unchecked and
+// failed, with the reason, and so is the whole network.
+void fail_every_leaf(GradcheckReport& report, std::span<const Expr> wrt, const GradcheckOptions& options,
+                     const std::string& note) {
+  for (Expr leaf : wrt) {
+    LeafCheck check;
+    check.name = leaf.name();
+    check.shape = leaf.shape();
+    check.result.passed = false;
+    check.result.eps = options.eps;
+    check.result.note = note;
+    report.leaves.push_back(std::move(check));
+  }
+  report.network.passed = false;
+}
+
 GradcheckReport check_float64_graph(Graph& graph, Expr output, const TensorView* seed, std::vector<Expr> wrt,
                                     bool all_leaves, const GradcheckOptions& options) {
   if (!output.valid() || &output.graph() != &graph) {
@@ -227,18 +243,9 @@ GradcheckReport check_float64_graph(Graph& graph, Expr output, const TensorView*
   if (!unsafe_nodes.empty()) {
     // Running such a backward in the graph could write into memory the
     // engine owns: the leaves are reported unchecked, and failed.
-    for (Expr leaf : wrt) {
-      LeafCheck check;
-      check.name = leaf.name();
-      check.shape = leaf.shape();
-      check.result.passed = false;
-      check.result.eps = options.eps;
-      check.result.note = fmt::format("not checked end to end: the backward of node {} breaks the op contract "
-                                      "(see the node checks)",
-                                      fmt::join(unsafe_nodes, ", "));
-      report.leaves.push_back(std::move(check));
-    }
-    report.network.passed = false;
+    fail_every_leaf(report, wrt, options, fmt::format("not checked end to end: the backward of node {} breaks the "
+                                                      "op contract (see the node checks)",
+                                                      fmt::join(unsafe_nodes, ", ")));
     return report;
   }
 
@@ -253,18 +260,9 @@ GradcheckReport check_float64_graph(Graph& graph, Expr output, const TensorView*
   try {
     graph.backward(output, seed_gradient, BackwardOptions{.retain_grads = true});
   } catch (const ContractError& e) {
-    for (Expr leaf : wrt) {
-      LeafCheck check;
-      check.name = leaf.name();
-      check.shape = leaf.shape();
-      check.result.passed = false;
-      check.result.eps = options.eps;
-      check.result.note = fmt::format("not checked end to end: the engine's checked mode found a contract "
-                                      "violation: {}",
-                                      e.what());
-      report.leaves.push_back(std::move(check));
-    }
-    report.network.passed = false;
+    fail_every_leaf(report, wrt, options, fmt::format("not checked end to end: the engine's checked mode found a "
+                                                      "contract violation: {}",
+                                                      e.what()));
     return report;
   }
   std::vector<Tensor> analytic;

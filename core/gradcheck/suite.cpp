@@ -38,13 +38,11 @@ struct MutantLog {
   std::size_t most_differentiable = 0;  // the most differentiable inputs any call had
 };
 
-// Delegates everything to the real op except backward, which computes the
-// real gradients into scratch tensors and then writes them as `mutation`
-// says, recording whether that differed from what the real op writes.
-class MutantOp final : public Op {
+// An op that is another op (the real one, `inner_`) in everything but what
+// the class that derives from it overrides: the checker's stand-ins.
+class WrappedOp : public Op {
  public:
-  MutantOp(std::unique_ptr<Op> inner, Mutation mutation, std::shared_ptr<MutantLog> log)
-      : inner_(std::move(inner)), mutation_(mutation), log_(std::move(log)) {}
+  explicit WrappedOp(std::unique_ptr<Op> inner) : inner_(std::move(inner)) {}
 
   std::string_view name() const override { return inner_->name(); }
   int arity() const override { return inner_->arity(); }
@@ -53,6 +51,18 @@ class MutantOp final : public Op {
   void forward(std::span<const TensorView> inputs, TensorView output) override { inner_->forward(inputs, output); }
   Attrs attrs() const override { return inner_->attrs(); }
   std::string label() const override { return inner_->label(); }
+ protected:
+  std::unique_ptr<Op> inner_;
+};
+
+// Delegates everything to the real op except backward, which computes the
+// real gradients into scratch tensors and then writes them as `mutation`
+// says, recording whether that differed from what the real op writes.
+class MutantOp final : public WrappedOp {
+ public:
+  MutantOp(std::unique_ptr<Op> inner, Mutation mutation, std::shared_ptr<MutantLog> log)
+      : WrappedOp(std::move(inner)), mutation_(mutation), log_(std::move(log)) {}
+
   bool differentiable(int input_index) const override { return inner_->differentiable(input_index); }
   void set_training(bool training) override { inner_->set_training(training); }
   bool has_kinks() const override { return inner_->has_kinks(); }
@@ -153,7 +163,6 @@ class MutantOp final : public Op {
   }
 
  private:
-  std::unique_ptr<Op> inner_;
   Mutation mutation_;
   std::shared_ptr<MutantLog> log_;
 };
@@ -164,17 +173,10 @@ class MutantOp final : public Op {
 // zero gradient, so the central differences, which are zero for a locally
 // constant op, are compared with zero; an op whose output moves with an
 // input fails.
-class LocallyConstantOp final : public Op {
+class LocallyConstantOp final : public WrappedOp {
  public:
-  explicit LocallyConstantOp(std::unique_ptr<Op> inner) : inner_(std::move(inner)) {}
+  explicit LocallyConstantOp(std::unique_ptr<Op> inner) : WrappedOp(std::move(inner)) {}
 
-  std::string_view name() const override { return inner_->name(); }
-  int arity() const override { return inner_->arity(); }
-  Shape infer_shape(std::span<const Shape> inputs) const override { return inner_->infer_shape(inputs); }
-  DType infer_dtype(std::span<const DType> inputs) const override { return inner_->infer_dtype(inputs); }
-  void forward(std::span<const TensorView> inputs, TensorView output) override { inner_->forward(inputs, output); }
-  Attrs attrs() const override { return inner_->attrs(); }
-  std::string label() const override { return inner_->label(); }
   void backward(std::span<const TensorView>, const TensorView&, const TensorView&,
                 std::span<GradientSlot> slots) override {
     for (GradientSlot& slot : slots) {
@@ -182,9 +184,6 @@ class LocallyConstantOp final : public Op {
       for (std::int64_t k = 0; k < slot.grad.size(); ++k) slot.grad.set(k, 0.0);
     }
   }
-
- private:
-  std::unique_ptr<Op> inner_;
 };
 
 bool takes_gradients(const Op& op, std::size_t input_count) {
