@@ -254,7 +254,11 @@ TEST(Allocation, TrainingStepsOnTwoThreadsAllocateNothingOnceWarm) {
   MaxPool2d pool({2, 2});
   Expr h = flatten(pool(relu(conv2(pool(relu(conv1(lenet.input("x", random_normal(Shape{8, 1, 28, 28}, rng)))))))));
   Expr lenet_loss = softmax_cross_entropy(fc2(relu(fc1(h))), lenet.input("labels", Tensor{0, 1, 2, 3, 4, 5, 6, 7}));
-  for (auto [g, loss] : {std::pair{&mlp, mlp_loss}, std::pair{&lenet, lenet_loss}}) {
+  for (const auto& model_and_loss : {std::pair{&mlp, mlp_loss}, std::pair{&lenet, lenet_loss}}) {
+    // Named copies, not a structured binding: clang 14 (the sanitize preset)
+    // cannot capture a binding in the lambda below.
+    Graph* g = model_and_loss.first;
+    Expr loss = model_and_loss.second;
     SGD sgd(g->parameters(), 0.05);
     const double first_loss = g->forward(loss).get(0);
     EXPECT_EQ(allocations_when_warm(
