@@ -7,8 +7,12 @@
 // mathematics is that of one product. Eigen picks its cache blocking and
 // register kernel from a block's size, though, so an element of a split
 // product can round differently in its last bits from the unsplit one.
-// Products below two chunks' worth of work stay whole: a worker's wake-up
-// costs about as much as min_chunk_work multiply-adds.
+// Work below two chunks' worth stays on the calling thread: waking a worker
+// costs about min_chunk_work element operations. A product's chunk is
+// larger, min_product_chunk multiply-adds: splitting a product repacks its
+// shared operand in every chunk, and an LSTM's per-time-step product
+// (1.6 M multiply-adds in lstm_step) ran slower on two threads than on one
+// when it was split (compare.sh, DAGRAD_NUM_THREADS=2).
 #pragma once
 
 #include <algorithm>
@@ -20,15 +24,17 @@
 
 namespace dagrad::parallel_kernels {
 
-// The fewest multiply-adds worth a chunk of their own.
+// The fewest element operations, and multiply-adds of a product, worth a
+// chunk of their own.
 inline constexpr double min_chunk_work = 1 << 17;
+inline constexpr double min_product_chunk = 1 << 20;
 
-// How many chunks a loop of `work` multiply-adds (or element operations)
-// gets: up to num_threads(), each of at least min_chunk_work; 1 means serial.
-inline std::size_t chunks_for(double work) {
+// How many chunks a loop of `work` operations gets: up to num_threads(),
+// each of at least `min_work`; 1 means serial.
+inline std::size_t chunks_for(double work, double min_work = min_chunk_work) {
   const int threads = num_threads();
   if (threads == 1) return 1;
-  return std::size_t(std::clamp(work / min_chunk_work, 1.0, double(threads)));
+  return std::size_t(std::clamp(work / min_work, 1.0, double(threads)));
 }
 
 // fn(begin, end) over [0, count), split over threads when the loop's total
@@ -60,7 +66,7 @@ void for_each_item(std::int64_t count, double work, Function&& fn) {
 template <class Destination, class Lhs, class Rhs>
 void product(Destination&& destination, const Lhs& lhs, const Rhs& rhs, bool accumulate = false) {
   const Eigen::Index rows = lhs.rows(), cols = rhs.cols();
-  const std::size_t chunks = chunks_for(double(rows) * double(cols) * double(lhs.cols()));
+  const std::size_t chunks = chunks_for(double(rows) * double(cols) * double(lhs.cols()), min_product_chunk);
   // Blocks of a multiple of 8 columns (or rows), so each starts on a vector
   // boundary of a row-major result; the last takes the rest.
   const bool by_columns = cols >= rows;

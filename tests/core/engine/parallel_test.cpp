@@ -214,30 +214,30 @@ Tensor cyclic_labels(std::int64_t batch, std::int64_t classes) {
 }
 
 // The sizes below make every large product at least two chunks' worth of
-// work (parallel_product.hpp: 2^17 multiply-adds a chunk), so two threads
+// work (parallel_product.hpp: 2^20 multiply-adds a chunk), so two threads
 // really split them.
 TEST(ParallelTraining, MlpGradientsOnOneAndTwoThreadsAgree) {
   expect_one_and_two_threads_agree([](Graph& g, Rng& rng) {
-    Expr x = g.input("x", random_normal(Shape{64, 256}, rng));  // 64 x 256 x 128: 2.1 M multiply-adds
+    Expr x = g.input("x", random_normal(Shape{128, 256}, rng));  // 128 x 256 x 128: 4.2 M multiply-adds
     MLP model(g, {256, 128, 10}, Activation::relu, rng);
-    return softmax_cross_entropy(model(x), g.input("labels", cyclic_labels(64, 10)));
+    return softmax_cross_entropy(model(x), g.input("labels", cyclic_labels(128, 10)));
   });
 }
 
 TEST(ParallelTraining, LenetGradientsOnOneAndTwoThreadsAgree) {
   expect_one_and_two_threads_agree([](Graph& g, Rng& rng) {
-    Expr x = g.input("x", random_normal(Shape{8, 1, 28, 28}, rng));
+    Expr x = g.input("x", random_normal(Shape{32, 1, 28, 28}, rng));  // conv1: 6 x 25 x 18432, 2.8 M
     Conv2d conv1(g, 1, 6, {5, 5}, rng, "conv1"), conv2(g, 6, 16, {5, 5}, rng, "conv2");
     Linear fc1(g, 256, 120, rng, "fc1", init::Method::he_uniform), fc2(g, 120, 10, rng, "fc2");
     MaxPool2d pool({2, 2});
     Expr h = flatten(pool(relu(conv2(pool(relu(conv1(x)))))));
-    return softmax_cross_entropy(fc2(relu(fc1(h))), g.input("labels", cyclic_labels(8, 10)));
+    return softmax_cross_entropy(fc2(relu(fc1(h))), g.input("labels", cyclic_labels(32, 10)));
   });
 }
 
 TEST(ParallelTraining, LstmGradientsOnOneAndTwoThreadsAgree) {
   expect_one_and_two_threads_agree([](Graph& g, Rng& rng) {
-    constexpr std::int64_t seq = 6, batch = 16, in = 32, hidden = 64;  // each step: 16 x 64 x 256
+    constexpr std::int64_t seq = 4, batch = 64, in = 32, hidden = 128;  // each step: 64 x 128 x 512, 4.2 M
     Expr x = g.input("x", random_normal(Shape{seq, batch, in}, rng));
     LSTM lstm(g, in, hidden, rng, "lstm");
     Linear readout(g, hidden, 10, rng, "readout");
