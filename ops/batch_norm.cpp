@@ -78,9 +78,9 @@ class BatchNorm final : public TypedOp<BatchNorm> {
   bool training_ = true, batch_statistics_ = true;
   ChannelLayout layout_;
   Eigen::ArrayXd mean_, inverse_deviation_;
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(mean_) + scratch_bytes_of(inverse_deviation_); }
 };
 }  // namespace
-
 namespace dagrad {
 Expr batch_norm(Expr x, Expr weight, Expr bias, Expr running_mean, Expr running_var, double momentum, double eps, std::string name) {
   return x.graph().add_op(std::make_unique<BatchNorm>(momentum, eps), {x, weight, bias, running_mean, running_var}, std::move(name));

@@ -63,6 +63,7 @@ class Col2im final : public TypedOp<Col2im> {
   Window2d window_;
   std::int64_t height_ = 0, width_ = 0;
   Tensor scratch_;
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(scratch_); }
 };
 }  // namespace
 

@@ -76,9 +76,9 @@ class Conv2d final : public TypedOp<Conv2d> {
   Window2d window_;  // its kernel is w's (kh, kw), set by forward
   std::int64_t groups_ = 1, out_ = 0, taps_ = 0, pixels_ = 0;  // per group: output channels, taps; output pixels
   Tensor columns_, products_, columns_gradient_;  // im2col of the batch (kept for dW); W cols, then dy; dcols
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(columns_, products_, columns_gradient_); }
 };
 }  // namespace
-
 namespace dagrad {
 Expr conv2d(Expr x, Expr w, std::optional<Expr> b, Conv2dOptions options, std::string name) {
   const Window2d window{.stride = options.stride, .padding = options.padding, .dilation = options.dilation};

@@ -50,6 +50,7 @@ class Div final : public BroadcastOp<Div> {
 
  private:
   Tensor scratch_;  // a contribution at the output's shape; sized once
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(scratch_); }
 };
 }  // namespace
 

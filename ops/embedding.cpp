@@ -78,9 +78,9 @@ class Embedding final : public TypedOp<Embedding> {
 
  private:
   std::vector<Eigen::Index> rows_;  // the validated indices, kept for backward
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(rows_); }
 };
 }  // namespace
-
 namespace dagrad {
 Expr embedding(Expr table, Expr indices, std::string name) {
   return table.graph().add_op(std::make_unique<Embedding>(), {table, indices}, std::move(name));

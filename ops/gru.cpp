@@ -78,9 +78,9 @@ class Gru final : public TypedOp<Gru> {
  private:
   Tensor gates_, hidden_n_, step_;               // activated (r z n), h W_hn^T + b_hn per step; step scratch
   Tensor input_grads_, hidden_grads_, dh_;       // backward's scratch: sized once
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(gates_, hidden_n_, step_, input_grads_, hidden_grads_, dh_); }
 };
 }  // namespace
-
 namespace dagrad {
 Expr gru(Expr x, Expr h0, Expr weight_ih, Expr weight_hh, Expr bias_ih, Expr bias_hh, std::string name) {
   return x.graph().add_op(std::make_unique<Gru>(), {x, h0, weight_ih, weight_hh, bias_ih, bias_hh}, std::move(name));

@@ -70,6 +70,7 @@ class IndexAdd final : public TypedOp<IndexAdd> {
   std::int64_t axis_ = 0, length_ = 0;
   std::vector<std::int64_t> indices_;  // the validated indices, sized once
   Tensor gathered_;                    // dg before it is added to an accumulating slot; sized once
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(indices_, gathered_); }
 };
 }  // namespace
 

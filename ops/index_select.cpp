@@ -62,6 +62,7 @@ class IndexSelect final : public TypedOp<IndexSelect> {
 
   std::int64_t axis_ = 0;
   std::vector<std::int64_t> indices_;  // the validated indices, sized once
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(indices_); }
 };
 }  // namespace
 

@@ -78,9 +78,9 @@ class LayerNorm final : public TypedOp<LayerNorm> {
   double eps_;
   Eigen::ArrayXd means_, inverse_deviations_;
   Eigen::Array<double, 2, Eigen::Dynamic, Eigen::RowMajor> column_sums_;
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(means_) + scratch_bytes_of(inverse_deviations_) + scratch_bytes_of(column_sums_); }
 };
 }  // namespace
-
 namespace dagrad {
 Expr layer_norm(Expr x, Expr weight, Expr bias, double eps, std::string name) {
   return x.graph().add_op(std::make_unique<LayerNorm>(eps), {x, weight, bias}, std::move(name));

@@ -77,9 +77,9 @@ class Lstm final : public TypedOp<Lstm> {
  private:
   Tensor gates_, cells_, tanh_cells_;  // activated (i f g o), c_t and tanh(c_t) of every step, from forward
   Tensor gate_grads_, dh_, dc_;        // backward's scratch: sized once
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(gates_, cells_, tanh_cells_, gate_grads_, dh_, dc_); }
 };
 }  // namespace
-
 namespace dagrad {
 Expr lstm(Expr x, Expr h0, Expr c0, Expr weight_ih, Expr weight_hh, Expr bias_ih, Expr bias_hh, std::string name) {
   return x.graph().add_op(std::make_unique<Lstm>(), {x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh},

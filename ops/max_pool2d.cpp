@@ -64,6 +64,7 @@ class MaxPool2d final : public TypedOp<MaxPool2d> {
  private:
   Window2d window_;
   std::vector<std::int64_t> argmax_;  // per output, the flat index of its maximum in x; sized once
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(argmax_); }
 };
 }  // namespace
 

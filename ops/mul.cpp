@@ -29,6 +29,7 @@ class Mul final : public BroadcastOp<Mul> {
 
  private:
   Tensor scratch_;  // dy * other at the output's shape, when an input is broadcast; sized once
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(scratch_); }
 };
 }  // namespace
 

@@ -58,6 +58,7 @@ class NormalizeRows final : public rowwise::RowwiseOp<NormalizeRows> {
 
  private:
   Eigen::ArrayXd norms_;
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(norms_); }
 };
 }  // namespace
 

@@ -66,6 +66,7 @@ class SoftmaxCrossEntropy final : public TypedOp<SoftmaxCrossEntropy> {
  private:
   Tensor probabilities_;                 // softmax(z), kept from forward; sized once
   std::vector<Eigen::Index> labels_;     // the validated class indices
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(probabilities_, labels_); }
 };
 }  // namespace
 

@@ -68,6 +68,7 @@ class TieSplittingOp final : public BroadcastOp<TieSplittingOp<Largest>> {
   static T share(T mine, T other) { return beats(other, mine) ? T(0) : mine == other ? T(0.5) : T(1); }
 
   Tensor scratch_;  // an input's share of dy at the output's shape; sized once
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(scratch_); }
 };
 
 }  // namespace dagrad::tie_splitting

@@ -68,6 +68,7 @@ class Where final : public TypedOp<Where> {
 
  private:
   Tensor scratch_;  // dy masked at the output's shape, when a or b is broadcast; sized once
+  std::int64_t scratch_bytes() const override { return scratch_bytes_of(scratch_); }
 };
 }  // namespace
 

@@ -332,6 +332,7 @@ MemoryStats Graph::memory_stats() const {
   for (const auto& node : nodes_) {
     stats.value_bytes += node->value_.storage_bytes();
     stats.gradient_bytes += node->grad_.storage_bytes();
+    if (node->op_) stats.scratch_bytes += node->op_->scratch_bytes();
     stats.node_bytes += std::int64_t(sizeof(Node) + node->name_.capacity() + node->inputs_.capacity() * sizeof(int));
   }
   executor_->add_memory(stats);

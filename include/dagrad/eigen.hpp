@@ -49,6 +49,12 @@ Eigen::Map<const RowMajorMatrix<T>> as_matrix(const TensorView& t) {
   return {t.data<T>(), t.shape().rows(), t.shape().last()};
 }
 
+// The storage of an Eigen array or matrix an op keeps, for Op::scratch_bytes.
+template <class Derived>
+std::int64_t scratch_bytes_of(const Eigen::DenseBase<Derived>& kept) {
+  return std::int64_t(kept.size()) * std::int64_t(sizeof(typename Derived::Scalar));
+}
+
 // The op contract's one rule for writing a gradient: assign the first
 // contribution, add later ones. Every kernel writes through one of these.
 template <class Destination, class Expression>

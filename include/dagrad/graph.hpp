@@ -168,9 +168,10 @@ struct MemoryStats {
   std::int64_t value_bytes = 0;      // leaf and node values
   std::int64_t gradient_bytes = 0;   // gradients owned by nodes
   std::int64_t workspace_bytes = 0;  // re-used buffers held by execution plans
+  std::int64_t scratch_bytes = 0;    // buffers ops keep between runs (Op::scratch_bytes: im2col columns, saved gates)
   std::int64_t node_bytes = 0;       // the nodes and plans themselves (structure, not tensors)
   std::int64_t nodes = 0;
-  std::int64_t total() const { return value_bytes + gradient_bytes + workspace_bytes; }
+  std::int64_t total() const { return value_bytes + gradient_bytes + workspace_bytes + scratch_bytes; }
 };
 
 // Whether new graphs run in checked mode: on in Debug builds (of the code

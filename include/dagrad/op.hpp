@@ -160,7 +160,25 @@ class Op {
     (void)inputs, (void)element;
     return std::numeric_limits<double>::infinity();
   }
+
+  // Bytes of the buffers the op keeps from run to run (conv2d's im2col
+  // columns, lstm's saved gates, max_pool2d's argmax indices), which
+  // Graph::memory_stats counts as scratch_bytes. An op with such members
+  // returns scratch_bytes_of(them...).
+  virtual std::int64_t scratch_bytes() const { return 0; }
 };
+
+// The storage of tensors and vectors, for Op::scratch_bytes.
+inline std::int64_t scratch_bytes_of(const Tensor& tensor) { return tensor.storage_bytes(); }
+template <class Element>
+std::int64_t scratch_bytes_of(const std::vector<Element>& elements) {
+  return std::int64_t(elements.capacity() * sizeof(Element));
+}
+template <class First, class... Rest>
+  requires(sizeof...(Rest) > 0)
+std::int64_t scratch_bytes_of(const First& first, const Rest&... rest) {
+  return scratch_bytes_of(first) + (scratch_bytes_of(rest) + ...);
+}
 
 // Kernels written once as templates over the scalar type. An op derives
 // from TypedOp<Itself> and defines

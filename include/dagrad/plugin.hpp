@@ -30,8 +30,9 @@
 #include "dagrad/error.hpp"
 #include "dagrad/op.hpp"
 
-// Bumped whenever the Op contract changes in a way that breaks compiled ops.
-#define DAGRAD_PLUGIN_ABI 1
+// Bumped whenever the Op contract changes in a way that breaks compiled ops
+// (2: Op::scratch_bytes, a new virtual function).
+#define DAGRAD_PLUGIN_ABI 2
 
 #define DAGRAD_PLUGIN(registry)                                                          \
   extern "C" int dagrad_plugin_abi() { return DAGRAD_PLUGIN_ABI; }                      \

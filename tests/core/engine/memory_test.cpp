@@ -40,7 +40,9 @@ TEST(Memory, TrainingKeepsValuesAndSharesIntermediateGradients) {
   // ... the three intermediate gradients live in two buffers: the one a step
   // reads and the one it writes.
   EXPECT_EQ(stats.workspace_bytes, 2 * E);
-  EXPECT_EQ(stats.total(), 8 * E + 2 * scalar);
+  // normalize_rows keeps each row's norm for its backward.
+  EXPECT_EQ(stats.scratch_bytes, 8 * scalar);
+  EXPECT_EQ(stats.total(), 8 * E + 10 * scalar);
   // Running again re-uses all of it.
   p.g.forward(p.loss);
   p.g.backward(p.loss);
@@ -101,6 +103,26 @@ TEST(Memory, ChainGradientsUseTwoBuffersWhateverItsLength) {
   for (int i = 0; i < 50; ++i) fh = sigmoid(fh);
   f.forward(f.apply("l2", {fh, f.constant(Tensor(Shape{4, 4}))}), ForwardOptions{.keep_intermediates = false});
   EXPECT_EQ(f.memory_stats().workspace_bytes, 2 * 16 * std::int64_t(sizeof(double)));
+}
+
+// Buffers ops keep between runs count too (Op::scratch_bytes). conv2d of a
+// (2, 1, 6, 6) image with 3 filters of 3x3 keeps the im2col columns (9 taps
+// by 2 images x 16 pixels), the products (3 by 32) and, as x needs a
+// gradient, the columns' gradient (9 by 32); max_pool2d keeps one int64
+// argmax per output.
+TEST(Memory, OpScratchCountsIm2colColumnsAndArgmaxIndices) {
+  Graph g;
+  Rng rng(3);
+  Expr x = g.input("x", random_normal(Shape{2, 1, 6, 6}, rng), true);
+  Expr w = g.parameter("w", random_normal(Shape{3, 1, 3, 3}, rng));
+  Expr conv = conv2d(x, w);
+  Expr loss = sum(max_pool2d(conv, {2, 2}));
+  g.forward(loss);
+  g.backward(loss);
+  const std::int64_t columns = 9 * 32, products = 3 * 32, argmax = 2 * 3 * 2 * 2;
+  const MemoryStats stats = g.memory_stats();
+  EXPECT_EQ(stats.scratch_bytes, (2 * columns + products) * 8 + argmax * 8);
+  EXPECT_EQ(stats.total(), stats.value_bytes + stats.gradient_bytes + stats.workspace_bytes + stats.scratch_bytes);
 }
 
 }  // namespace
