@@ -8,7 +8,7 @@
 
 #include <fmt/ranges.h>
 
-#include "dagrad/eigen.hpp"
+#include "parallel_product.hpp"  // and dagrad/eigen.hpp
 #include "scatter_gradient.hpp"
 #include "unfolded.hpp"
 
@@ -31,17 +31,26 @@ class MaxPool2d final : public TypedOp<MaxPool2d> {
     auto start_row = [&](std::int64_t first, std::int64_t top) {  // -inf, at the window's first input
       for (std::int64_t j = first; j < first + out_w; ++j) best[j] = -std::numeric_limits<T>::infinity(), argmax_[j] = top + std::max<std::int64_t>((j - first) * stride_w - pad_w, 0);
     };
-    for_each_tap_by_rows(window_, in[0].shape(), start_row, [&](std::int64_t first, std::int64_t j0, std::int64_t j1, std::int64_t start) {
+    // Captures by value: the stores through best and argmax could otherwise alias the captured references.
+    auto tap = [x, best, argmax = argmax_.data(), stride_w](std::int64_t first, std::int64_t j0, std::int64_t j1, std::int64_t start) {
       for (std::int64_t j = j0; j < j1; ++j) {
         const T v = x[start + j * stride_w];
         const bool take = (v > best[first + j]) | (v != v);  // the first maximum wins; a NaN wins (PyTorch)
-        best[first + j] = take ? v : best[first + j], argmax_[first + j] = take ? start + j * stride_w : argmax_[first + j];
+        best[first + j] = take ? v : best[first + j], argmax[first + j] = take ? start + j * stride_w : argmax[first + j];
       }
+    };
+    const std::int64_t planes = y.shape()[0] * y.shape()[1];  // (image, channel) planes: disjoint outputs
+    // Work: per output and tap a load, a comparison and two selects.
+    parallel_kernels::for_each_block(std::size_t(planes), 4.0 * double(y.size()) * double(window_.kernel[0] * window_.kernel[1]), [&](std::size_t begin, std::size_t end) {
+      for_each_tap_by_rows(window_, in[0].shape(), start_row, tap, std::int64_t(begin), std::int64_t(end));
     });
   }
   template <class T> void backward_as(std::span<const TensorView>, const TensorView&, const TensorView& dy, std::span<GradientSlot> grads) {
     T* dx = scatter_target<T>(grads[0]);
-    for (std::size_t i = 0; i < argmax_.size(); ++i) dx[argmax_[i]] += dy.data<T>()[i];
+    const std::int64_t planes = dy.shape()[0] * dy.shape()[1], per_plane = planes == 0 ? 0 : dy.size() / planes;
+    parallel_kernels::for_each_block(std::size_t(planes), double(dy.size()), [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin * per_plane; i < end * per_plane; ++i) dx[argmax_[i]] += dy.data<T>()[i];  // within plane i / per_plane
+    });
   }
   // The gradient jumps where x[e] crosses the largest other value of a window holding it: the offset is
   // x[e] minus that value, for the window where it is smallest in magnitude.

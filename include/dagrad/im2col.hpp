@@ -139,21 +139,31 @@ void for_each_window(const Window2d& window, const Shape& x, Visit visit, std::i
 // each window's taps is a chain of unpredictable comparisons). For each plane and output row: start_row(first,
 // top) with the row's first flat output index and the flat index in x of the row's top in-bounds input row;
 // then, for each tap (r, c) of the kernel in row-major order, tap(first, j0, j1, start): outputs first + j for
-// j0 <= j < j1 read x[start + j stride_w] (the others' tap falls in the padding). Dilation 1.
+// j0 <= j < j1 read x[start + j stride_w] (the others' tap falls in the padding). Dilation 1. Planes (image,
+// channel) [plane_begin, plane_end) only, when given: they touch disjoint outputs, so threads can share a pass.
 template <class StartRow, class Tap>
-void for_each_tap_by_rows(const Window2d& window, const Shape& x, StartRow start_row, Tap tap) {
+void for_each_tap_by_rows(const Window2d& window, const Shape& x, StartRow start_row, Tap tap,
+                          std::int64_t plane_begin = 0, std::int64_t plane_end = -1) {
   const Shape y = window.output_shape(x, x[1]);
   const std::int64_t height = x[2], width = x[3], out_h = y[2], out_w = y[3];
   const auto [stride_h, stride_w] = window.stride;
   const auto [pad_h, pad_w] = window.padding;
-  for (std::int64_t plane = 0, first = 0; plane < x[0] * x[1]; ++plane) {
+  if (plane_end < 0) plane_end = x[0] * x[1];
+  // Outputs [j0, j1) of a row whose tap in kernel column c is inside x (column j stride_w - pad_w + c); two
+  // divisions per tap and output row cost more than a short row's comparisons, so up to 16 columns are cached.
+  auto columns = [&](std::int64_t c) {
+    return std::array<std::int64_t, 2>{std::max<std::int64_t>(pad_w - c + stride_w - 1, 0) / stride_w,
+                                       std::min(out_w, (width - 1 + pad_w - c) / stride_w + 1)};
+  };
+  std::array<std::array<std::int64_t, 2>, 16> cached{};
+  for (std::int64_t c = 0; c < std::min<std::int64_t>(window.kernel[1], 16); ++c) cached[std::size_t(c)] = columns(c);
+  for (std::int64_t plane = plane_begin, first = plane_begin * out_h * out_w; plane < plane_end; ++plane) {
     for (std::int64_t i = 0; i < out_h; ++i, first += out_w) {
       const std::int64_t top = i * stride_h - pad_h;
       start_row(first, plane * height * width + std::max<std::int64_t>(top, 0) * width);
       for (std::int64_t r = std::max<std::int64_t>(-top, 0); r < window.kernel[0] && top + r < height; ++r) {
-        for (std::int64_t c = 0; c < window.kernel[1]; ++c) {  // column j stride_w - pad_w + c is inside x
-          const std::int64_t j0 = std::max<std::int64_t>(pad_w - c + stride_w - 1, 0) / stride_w;
-          const std::int64_t j1 = std::min(out_w, (width - 1 + pad_w - c) / stride_w + 1);
+        for (std::int64_t c = 0; c < window.kernel[1]; ++c) {
+          const auto [j0, j1] = c < 16 ? cached[std::size_t(c)] : columns(c);
           tap(first, j0, j1, plane * height * width + (top + r) * width + c - pad_w);
         }
       }

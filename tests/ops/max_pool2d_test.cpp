@@ -5,6 +5,7 @@
 
 #include "conv_support.hpp"
 #include "dagrad/dagrad.hpp"
+#include "dagrad/parallel.hpp"
 #include "dagrad/testing.hpp"
 #include "support/error_message.hpp"
 
@@ -49,6 +50,38 @@ TEST(MaxPool2d, MatchesTheReference) {
   Graph g;
   Expr x = g.input("x", reference_input(Shape{1, 1, 4, 5}, 7, 11));
   EXPECT_EQ(g.forward(max_pool2d(x, {3, 3}, {2, 2}, {1, 1})), Tensor(Shape{1, 1, 2, 3}, {1.0, 1.25, 1.25, 1.0, 1.0, 1.25}));
+}
+
+// Planes (image, channel) are split over threads: outputs and gradients must be the same to the last bit as on one
+// thread. 8 x 16 planes of 20 x 20, 3x3 windows with padding 1, stride 2: 12800 outputs x 9 taps, worth two chunks.
+// Rounded values make ties, which must still go to each window's first maximum.
+TEST(MaxPool2d, TwoThreadsGiveTheOneThreadResultBitForBit) {
+  auto run = [](int threads) {
+    set_num_threads(threads);
+    Graph g;
+    Rng rng(3);
+    Tensor values = random_normal(Shape{8, 16, 20, 20}, rng);
+    for (double& v : values) v = std::round(v * 4);
+    Expr x = g.input("x", values, true);
+    Expr y = max_pool2d(x, {3, 3}, {2, 2}, {1, 1});
+    Tensor output = Tensor::from(g.forward(y));
+    g.backward(y, random_normal(y.shape(), rng));
+    set_num_threads(1);
+    return std::pair{output, Tensor::from(x.grad())};
+  };
+  const auto [output_one, gradient_one] = run(1);
+  const auto [output_two, gradient_two] = run(2);
+  EXPECT_EQ(output_one, output_two);
+  EXPECT_EQ(gradient_one, gradient_two);
+  EXPECT_EQ(output_one.shape(), Shape({8, 16, 10, 10}));
+  // Corner check against the definition: output (n 7, c 15, 0, 0) is the maximum of x[7, 15, 0:2, 0:2].
+  Graph g;
+  Rng rng(3);
+  Tensor values = random_normal(Shape{8, 16, 20, 20}, rng);
+  for (double& v : values) v = std::round(v * 4);
+  const std::int64_t plane = (7 * 16 + 15) * 400;
+  const double corner = std::max({values[plane], values[plane + 1], values[plane + 20], values[plane + 21]});
+  EXPECT_EQ(output_one[(7 * 16 + 15) * 100], corner);
 }
 
 TEST(MaxPool2d, DeclaresKinksWhereAWindowTies) {
