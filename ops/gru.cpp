@@ -37,7 +37,7 @@ class Gru final : public TypedOp<Gru> {
       g.leftCols(2 * h) = sigmoid(g.leftCols(2 * h) + step.leftCols(2 * h).array());
       auto hidden_n = matrix<T>(hidden_n_, n.rows(), h).middleRows(r, b).array();
       hidden_n = step.rightCols(h).array();
-      g.rightCols(h) = (g.rightCols(h) + g.leftCols(h) * hidden_n).tanh();
+      vector_math::tanh_rows(g.rightCols(h) += g.leftCols(h) * hidden_n, g.rightCols(h));  // n, in place
       y.middleRows(r, b).array() = g.rightCols(h) + g.middleCols(h, h) * (h_prev.array() - g.rightCols(h));
     }
   }

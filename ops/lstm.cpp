@@ -31,13 +31,13 @@ class Lstm final : public TypedOp<Lstm> {
       auto g = gates.middleRows(r, b);
       parallel_kernels::product(g, h_prev, w_hh.transpose(), /*accumulate=*/true);
       g.leftCols(2 * h).array() = sigmoid(g.leftCols(2 * h).array());
-      g.middleCols(2 * h, h).array() = g.middleCols(2 * h, h).array().tanh();
+      vector_math::tanh_rows(g.middleCols(2 * h, h), g.middleCols(2 * h, h));
       g.rightCols(h).array() = sigmoid(g.rightCols(h).array());
       auto c = matrix<T>(cells_, n.rows(), h).middleRows(r, b).array();
       c = g.middleCols(h, h).array() * c_prev.array() + g.leftCols(h).array() * g.middleCols(2 * h, h).array();
-      auto tanh_c = matrix<T>(tanh_cells_, n.rows(), h).middleRows(r, b).array();
-      tanh_c = c.tanh();
-      y.middleRows(r, b).array() = g.rightCols(h).array() * tanh_c;
+      auto tanh_c = matrix<T>(tanh_cells_, n.rows(), h).middleRows(r, b);
+      vector_math::tanh_rows(matrix<T>(cells_, n.rows(), h).middleRows(r, b), tanh_c);
+      y.middleRows(r, b).array() = g.rightCols(h).array() * tanh_c.array();
     }
   }
   template <class T>
