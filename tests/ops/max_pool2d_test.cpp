@@ -75,7 +75,6 @@ TEST(MaxPool2d, TwoThreadsGiveTheOneThreadResultBitForBit) {
   EXPECT_EQ(gradient_one, gradient_two);
   EXPECT_EQ(output_one.shape(), Shape({8, 16, 10, 10}));
   // Corner check against the definition: output (n 7, c 15, 0, 0) is the maximum of x[7, 15, 0:2, 0:2].
-  Graph g;
   Rng rng(3);
   Tensor values = random_normal(Shape{8, 16, 20, 20}, rng);
   for (double& v : values) v = std::round(v * 4);

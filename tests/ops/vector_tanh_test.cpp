@@ -71,6 +71,7 @@ TEST(VectorTanh, RowsOfABlockInPlaceAndIntoAnother) {
   for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = 0.25 * double(i) - 3;
   const RowMajorMatrix<double> original = m;
   vector_math::tanh_rows(m.middleCols(2, 4), out.middleCols(2, 4));
+  vector_math::tanh_rows(m.middleCols(6, 0), out.middleCols(6, 0));  // empty rows (an LSTM of hidden size 0): nothing
   vector_math::tanh_rows(m.middleCols(2, 4), m.middleCols(2, 4));
   for (Eigen::Index r = 0; r < 3; ++r) {
     for (Eigen::Index c = 0; c < 8; ++c) {
