@@ -146,8 +146,9 @@ void for_each_tap_by_rows(const Window2d& window, const Shape& x, StartRow start
                           std::int64_t plane_begin = 0, std::int64_t plane_end = -1) {
   const Shape y = window.output_shape(x, x[1]);
   const std::int64_t height = x[2], width = x[3], out_h = y[2], out_w = y[3];
-  const auto [stride_h, stride_w] = window.stride;
-  const auto [pad_h, pad_w] = window.padding;
+  // Not structured bindings: clang 14 cannot capture those in the lambda below.
+  const std::int64_t stride_h = window.stride[0], stride_w = window.stride[1];
+  const std::int64_t pad_h = window.padding[0], pad_w = window.padding[1];
   if (plane_end < 0) plane_end = x[0] * x[1];
   // Outputs [j0, j1) of a row whose tap in kernel column c is inside x (column j stride_w - pad_w + c); two
   // divisions per tap and output row cost more than a short row's comparisons, so up to 16 columns are cached.
