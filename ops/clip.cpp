@@ -14,7 +14,7 @@
 namespace {
 using namespace dagrad;
 
-class Clip final : public UnaryOp<Clip> {
+class Clip final : public ElementwiseOp<Clip> {
  public:
   explicit Clip(const Attrs& attrs) {
     attrs.expect_only("clip", {"min", "max"});

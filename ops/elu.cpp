@@ -13,7 +13,7 @@
 namespace {
 using namespace dagrad;
 
-class Elu final : public UnaryOp<Elu> {
+class Elu final : public ElementwiseOp<Elu> {
  public:
   explicit Elu(const Attrs& attrs) {
     attrs.expect_only("elu", {"alpha"});

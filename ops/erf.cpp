@@ -16,7 +16,7 @@ using namespace dagrad;
 template <class T>
 constexpr T two_over_sqrtpi = T(2) * std::numbers::inv_sqrtpi_v<T>;
 
-class Erf final : public UnaryOp<Erf> {
+class Erf final : public ElementwiseOp<Erf> {
  public:
   std::string_view name() const override { return "erf"; }
   template <class T>

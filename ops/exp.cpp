@@ -6,7 +6,7 @@
 namespace {
 using namespace dagrad;
 
-class Exp final : public UnaryOp<Exp> {
+class Exp final : public ElementwiseOp<Exp> {
  public:
   std::string_view name() const override { return "exp"; }
   template <class T>

@@ -14,7 +14,7 @@
 namespace {
 using namespace dagrad;
 
-class Gelu final : public UnaryOp<Gelu> {
+class Gelu final : public ElementwiseOp<Gelu> {
  public:
   std::string_view name() const override { return "gelu"; }
   template <class T>

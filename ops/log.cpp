@@ -9,7 +9,7 @@
 namespace {
 using namespace dagrad;
 
-class Log final : public UnaryOp<Log> {
+class Log final : public ElementwiseOp<Log> {
  public:
   std::string_view name() const override { return "log"; }
   template <class T>

@@ -13,7 +13,7 @@
 namespace {
 using namespace dagrad;
 
-class LogSigmoid final : public UnaryOp<LogSigmoid> {
+class LogSigmoid final : public ElementwiseOp<LogSigmoid> {
  public:
   std::string_view name() const override { return "log_sigmoid"; }
   template <class T>

@@ -6,7 +6,7 @@
 namespace {
 using namespace dagrad;
 
-class Neg final : public UnaryOp<Neg> {
+class Neg final : public ElementwiseOp<Neg> {
  public:
   std::string_view name() const override { return "neg"; }
   template <class T>

@@ -15,21 +15,22 @@ constexpr double min_norm = 1e-12;
 class NormalizeRows final : public rowwise::RowwiseOp<NormalizeRows> {
  public:
   std::string_view name() const override { return "normalize_rows"; }
-  // The row norms are kept for backward (sized once, re-used).
-  void prepare_rows(Eigen::Index rows) { norms_.resize(rows); }
+  // The row norms are kept for backward (a vector: a smaller block of rows
+  // keeps its capacity).
+  void prepare_rows(Eigen::Index rows) { norms_.resize(std::size_t(rows)); }
   // Rows are multiplied by 1 / norm rather than divided element by element:
   // a division costs about ten multiplications.
   template <class T>
   void forward_row(auto x, auto y, Eigen::Index r) {
-    norms_(r) = std::sqrt(double(x.square().sum()));
-    y = x * T(1.0 / std::max(norms_(r), min_norm));
+    norms_[std::size_t(r)] = std::sqrt(double(x.square().sum()));
+    y = x * T(1.0 / std::max(norms_[std::size_t(r)], min_norm));
   }
   // Clamped rows (norm <= 1e-12) are y = x / 1e-12: the derivative is 1 / 1e-12.
   template <class T>
   auto backward_row(auto y, auto dy, Eigen::Index r) const {
-    const bool clamped = !(norms_(r) > min_norm);
+    const bool clamped = !(norms_[std::size_t(r)] > min_norm);
     const T along = clamped ? T(0) : (dy * y).sum();
-    return (dy - y * along) * T(1.0 / std::max(norms_(r), min_norm));
+    return (dy - y * along) * T(1.0 / std::max(norms_[std::size_t(r)], min_norm));
   }
   // The same formula with ops. unclamped = [||x|| > 1e-12] per row picks
   // 1 / ||x|| or 1 / 1e-12 without dividing by a zero norm; the second
@@ -57,7 +58,7 @@ class NormalizeRows final : public rowwise::RowwiseOp<NormalizeRows> {
   }
 
  private:
-  Eigen::ArrayXd norms_;
+  std::vector<double> norms_;
   std::int64_t scratch_bytes() const override { return scratch_bytes_of(norms_); }
 };
 }  // namespace

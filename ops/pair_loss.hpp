@@ -27,6 +27,10 @@ class PairLossOp : public TypedOp<Derived> {
     return Shape{};
   }
   static std::vector<OpExample> examples(Rng& rng) { return same_shape_examples(rng, 2); }
+  // L is a sum over elements, so over rows: fusion may run it in blocks.
+  Op::RowBlocks row_blocks(std::span<const Shape> inputs) const override {
+    return inputs[0].rank() >= 1 ? Op::RowBlocks::sum_of_rows : Op::RowBlocks::no;
+  }
 
   // The builders' node.
   static Expr add_to(Expr yhat, Expr y, std::string name) {

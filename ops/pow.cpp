@@ -12,7 +12,7 @@
 namespace {
 using namespace dagrad;
 
-class Pow final : public UnaryOp<Pow> {
+class Pow final : public ElementwiseOp<Pow> {
  public:
   explicit Pow(const Attrs& attrs) {
     attrs.expect_only("pow", {"exponent"});

@@ -41,7 +41,12 @@ class RowwiseOp : public UnaryOp<Derived> {
   }
 
   // Per-row state sized before a forward run: none unless Derived has some.
+  // Fusion runs blocks of rows, so it must not allocate for a smaller size.
   void prepare_rows(Eigen::Index) {}
+  // Rows of the last axis are independent; a rank-1 input is one row.
+  Op::RowBlocks row_blocks(std::span<const Shape> inputs) const override {
+    return inputs[0].rank() >= 2 ? Op::RowBlocks::rows : Op::RowBlocks::no;
+  }
 
   // The builders' node.
   static Expr add_to(Expr x, std::string name) {

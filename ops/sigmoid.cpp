@@ -9,7 +9,7 @@
 namespace {
 using namespace dagrad;
 
-class Sigmoid final : public UnaryOp<Sigmoid> {
+class Sigmoid final : public ElementwiseOp<Sigmoid> {
  public:
   std::string_view name() const override { return "sigmoid"; }
   template <class T>

@@ -16,7 +16,7 @@
 namespace {
 using namespace dagrad;
 
-class Softplus final : public UnaryOp<Softplus> {
+class Softplus final : public ElementwiseOp<Softplus> {
  public:
   explicit Softplus(const Attrs& attrs) {
     attrs.expect_only("softplus", {"beta", "threshold"});

@@ -9,7 +9,7 @@
 namespace {
 using namespace dagrad;
 
-class Sqrt final : public UnaryOp<Sqrt> {
+class Sqrt final : public ElementwiseOp<Sqrt> {
  public:
   std::string_view name() const override { return "sqrt"; }
   template <class T>

@@ -6,7 +6,7 @@
 namespace {
 using namespace dagrad;
 
-class Square final : public UnaryOp<Square> {
+class Square final : public ElementwiseOp<Square> {
  public:
   std::string_view name() const override { return "square"; }
   template <class T>

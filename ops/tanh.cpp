@@ -7,7 +7,7 @@
 namespace {
 using namespace dagrad;
 
-class Tanh final : public UnaryOp<Tanh> {
+class Tanh final : public ElementwiseOp<Tanh> {
  public:
   std::string_view name() const override { return "tanh"; }
   template <class T>

@@ -9,6 +9,7 @@
 // changes, which rebuilds every plan (shape_version), so no plan ever holds
 // a view another plan moved.
 #include "executor.hpp"
+#include "fusion.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -118,6 +119,7 @@ void Executor::add_memory(MemoryStats& stats) const {
                                      plan->views.capacity() * sizeof(TensorView) +
                                      plan->order.capacity() * sizeof(int));
   }
+  for (const auto& plan : fused_plans_) stats.workspace_bytes += plan->bytes();
   for (const auto& plan : backward_plans_) {
     stats.workspace_bytes += plan->pool.bytes();
     stats.node_bytes += std::int64_t(plan->steps.capacity() * sizeof(BackwardPlan::GradStep) +
@@ -145,11 +147,10 @@ Executor::ForwardPlan& Executor::forward_plan(std::span<const int> outputs, bool
 
 // Infers shapes again if a leaf's shape changed, sizes every buffer and
 // points every step at its views.
-void Executor::prepare(ForwardPlan& plan) {
-  if (plan.shape_version == graph_.shape_version_) return;
+void Executor::infer_shapes(std::span<const int> order) {
   auto& nodes = graph_.nodes_;
   std::vector<Shape> shapes;
-  for (int id : plan.order) {
+  for (int id : order) {
     Node& node = *nodes[std::size_t(id)];
     if (node.is_leaf()) continue;
     shapes.clear();
@@ -160,6 +161,12 @@ void Executor::prepare(ForwardPlan& plan) {
       throw ShapeError(fmt::format("{} \"{}\": {}", node.op_->name(), node.name_, e.what()));
     }
   }
+}
+
+void Executor::prepare(ForwardPlan& plan) {
+  if (plan.shape_version == graph_.shape_version_) return;
+  auto& nodes = graph_.nodes_;
+  infer_shapes(plan.order);
 
   std::vector<char> is_output(nodes.size(), 0);
   for (int id : plan.outputs) is_output[std::size_t(id)] = 1;
@@ -241,6 +248,10 @@ void Executor::forward(std::span<const Expr> outputs, const ForwardOptions& opti
     graph_.check_expr(outputs[i], "forward");
     ids[i] = outputs[i].id();
   }
+  forward_ids(ids, options);
+}
+
+void Executor::forward_ids(std::span<const int> ids, const ForwardOptions& options) {
   ForwardPlan& plan = forward_plan(ids, options.keep_intermediates);
   last_full_forward_ = nullptr;  // until this run completes
   prepare(plan);
@@ -286,6 +297,30 @@ void Executor::forward(std::span<const Expr> outputs, const ForwardOptions& opti
 
 // ---- backward ----
 
+std::vector<char> Executor::gradient_needs(std::span<const int> order) const {
+  const auto& nodes = graph_.nodes_;
+  std::vector<char> needs(nodes.size(), 0);
+  for (int id : order) {
+    const Node& node = *nodes[std::size_t(id)];
+    if (node.is_leaf()) {
+      needs[std::size_t(id)] = node.requires_grad_;
+      continue;
+    }
+    for (std::size_t i = 0; i < node.inputs_.size(); ++i) {
+      if (needs[std::size_t(node.inputs_[i])] && node.op_->differentiable(int(i))) needs[std::size_t(id)] = 1;
+    }
+  }
+  return needs;
+}
+
+TensorView Executor::kept_value(int id) const {
+  const auto& nodes = graph_.nodes_;
+  const Node& node = *nodes[std::size_t(id)];
+  const Node* owner = &node;
+  while (!owner->is_leaf() && owner->op_->output_views_input()) owner = nodes[std::size_t(owner->inputs_[0])].get();
+  return owner == &node ? node.value_.view() : viewed_as(owner->value_.view(), node);
+}
+
 Executor::BackwardPlan& Executor::backward_plan(int output, const BackwardOptions& options) {
   for (auto it = backward_plans_.begin(); it != backward_plans_.end(); ++it) {
     BackwardPlan& plan = **it;
@@ -311,29 +346,7 @@ Executor::BackwardPlan& Executor::backward_plan(int output, const BackwardOption
 
   int outputs[] = {output};
   std::vector<int> order = graph_.topological_order(outputs);
-  // Which nodes a gradient must reach: leaves that ask for one, and every
-  // node with such a leaf behind a differentiable input.
-  std::vector<char> needs(nodes.size(), 0);
-  for (int id : order) {
-    Node& node = *nodes[std::size_t(id)];
-    if (node.is_leaf()) {
-      needs[std::size_t(id)] = node.requires_grad_;
-      continue;
-    }
-    for (std::size_t i = 0; i < node.inputs_.size(); ++i) {
-      if (needs[std::size_t(node.inputs_[i])] && node.op_->differentiable(int(i))) needs[std::size_t(id)] = 1;
-    }
-  }
-
-  // A node's value as a keeping forward run leaves it: its own buffer, or
-  // for a zero-copy node the buffer at the end of its chain of views (a
-  // keeping run pools nothing, so every such node is a view there).
-  auto kept_value = [&](int id) {
-    const Node& node = *nodes[std::size_t(id)];
-    const Node* owner = &node;
-    while (!owner->is_leaf() && owner->op_->output_views_input()) owner = nodes[std::size_t(owner->inputs_[0])].get();
-    return owner == &node ? node.value_.view() : viewed_as(owner->value_.view(), node);
-  };
+  const std::vector<char> needs = gradient_needs(order);
   // A node's own gradient storage, sized by its shape (so every plan that
   // uses it agrees and none moves it).
   auto own_grad = [](Node& node) {
@@ -406,7 +419,11 @@ Executor::BackwardPlan& Executor::backward_plan(int output, const BackwardOption
 
 void Executor::backward(Expr output, const TensorView* seed, const BackwardOptions& options) {
   graph_.check_expr(output, "backward");
-  Node& out = *graph_.nodes_[std::size_t(output.id())];
+  backward_ids(output.id(), seed, options);
+}
+
+void Executor::backward_ids(int output, const TensorView* seed, const BackwardOptions& options) {
+  Node& out = *graph_.nodes_[std::size_t(output)];
   if (!out.has_value_ || (!out.is_leaf() && out.value_epoch_ != graph_.epoch_)) {
     throw Error(fmt::format("backward: run forward(\"{}\") first: its value is {}", out.name_,
                             out.has_value_ ? "out of date (a leaf changed since) or from an inference run"
@@ -424,7 +441,7 @@ void Executor::backward(Expr output, const TensorView* seed, const BackwardOptio
     throw Error(fmt::format("backward: the seed gradient is {} but output \"{}\" is {}", seed->dtype(), out.name_,
                             out.dtype_));
   }
-  BackwardPlan& plan = backward_plan(output.id(), options);
+  BackwardPlan& plan = backward_plan(output, options);
   if (plan.output_grad_owned) {
     if (seed != nullptr) plan.output_grad.copy_from(*seed);
     else plan.output_grad.fill(1.0);
@@ -442,15 +459,26 @@ void Executor::backward(Expr output, const TensorView* seed, const BackwardOptio
   // leaf changed since. Otherwise each node is checked.
   const bool values_current = last_full_forward_ != nullptr && last_full_forward_epoch_ == graph_.epoch_ &&
                               std::binary_search(last_full_forward_->order.begin(), last_full_forward_->order.end(),
-                                                 output.id());
+                                                 output);
   const bool checked = graph_.checked_;
   const TensorView* views = plan.views.data();
   GradientSlot* slots = plan.slots.data();
   for (const auto& step : plan.steps) {
-    if (!values_current && (step.node->value_epoch_ != graph_.epoch_ || !step.node->has_value_)) {
-      throw Error(fmt::format("backward: the value of \"{}\" is out of date or was not kept: run "
-                              "forward(\"{}\") (keeping intermediates) first",
-                              step.node->name_, out.name_));
+    if (!values_current) {
+      // The step reads its inputs' values too: a fused run (forward_backward)
+      // leaves the loss current but its chain without values.
+      auto stale = [&](const Node& node) {
+        return !node.is_leaf() && (node.value_epoch_ != graph_.epoch_ || !node.has_value_);
+      };
+      const Node* missing = stale(*step.node) ? step.node : nullptr;
+      for (int input : step.node->inputs_) {
+        if (missing == nullptr && stale(*graph_.nodes_[std::size_t(input)])) missing = graph_.nodes_[std::size_t(input)].get();
+      }
+      if (missing != nullptr) {
+        throw Error(fmt::format("backward: the value of \"{}\" is out of date or was not kept: run "
+                                "forward(\"{}\") (keeping intermediates) first",
+                                missing->name_, out.name_));
+      }
     }
     const TensorView* values = views + step.first_view;
     std::span<const TensorView> inputs(values, step.input_count);

@@ -264,6 +264,16 @@ class Graph {
   // place, not copied; a non-leaf, non-scalar output then keeps no gradient
   // of its own (as in PyTorch) unless options.retain_grads.
   void backward(Expr output, const TensorView& seed, const BackwardOptions& options = {});
+  // A training step's forward(output) and backward(output, options) in one
+  // call, from a scalar output (seed 1); returns the output's value. Values
+  // and gradients are those of the two calls, to rounding (the loss is
+  // summed block by block). Fusion: a chain of row-block ops ending in a
+  // loss that is a sum over rows (sigmoid, softmax, normalize_rows, l2; see
+  // Op::row_blocks) runs a block of rows at a time, forward then backward,
+  // so its intermediates never leave the cache; the chain's nodes then keep
+  // no value (call forward() for diagrams or per-node checks). Checked mode,
+  // check_finite and retain_grads run the two calls unfused.
+  const TensorView& forward_backward(Expr output, const BackwardOptions& options = {});
 
   // Checked mode of the op contract: every step runs against guarded,
   // poisoned copies of its output and gradient slots, which are verified

@@ -142,6 +142,23 @@ class Op {
   // runs where the input's buffer is a transient one of an inference plan.
   virtual bool output_views_input() const { return false; }
 
+  // Row blocks, for fusion (Graph::forward_backward runs a chain of such ops
+  // a block of rows at a time, forward then backward, while the block is in
+  // cache). A row is an index along the first axis. At the given input
+  // shapes an op may answer
+  //  - rows: every input and the output have one shape, and forward and
+  //    backward called with views of rows [r0, r1) of each compute exactly
+  //    those rows (state kept for backward need only hold the last block's);
+  //  - sum_of_rows: the inputs have one shape, the output is a scalar that
+  //    is a sum over rows; forward on a block writes that block's sum, and
+  //    backward on a block, given dL/doutput, writes the block's rows of the
+  //    input gradients.
+  enum class RowBlocks { no, rows, sum_of_rows };
+  virtual RowBlocks row_blocks(std::span<const Shape> inputs) const {
+    (void)inputs;
+    return RowBlocks::no;
+  }
+
   // Training or evaluation mode (Graph::set_training): the graph calls this
   // on every op node when the mode changes and on each new node, before any
   // forward run. Most ops compute the same function in both modes and
@@ -209,6 +226,16 @@ class UnaryOp : public TypedOp<Derived> {
  public:
   int arity() const override { return 1; }
   Shape infer_shape(std::span<const Shape> inputs) const override { return inputs[0]; }
+};
+
+// A unary op applied element by element, with no state: any block of rows
+// is computed alone (Op::RowBlocks::rows), so fusion may run it in blocks.
+template <class Derived>
+class ElementwiseOp : public UnaryOp<Derived> {
+ public:
+  Op::RowBlocks row_blocks(std::span<const Shape> inputs) const override {
+    return inputs[0].rank() >= 1 ? Op::RowBlocks::rows : Op::RowBlocks::no;
+  }
 };
 
 // A ready-made gradient-check case that an op offers to the suite runner

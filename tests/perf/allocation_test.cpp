@@ -95,6 +95,20 @@ TEST(Allocation, PipelineForwardBackwardAllocatesNothingOnceWarm) {
             0);
 }
 
+TEST(Allocation, FusedForwardBackwardAllocatesNothingOnceWarm) {
+  // 90 rows of 56 doubles: 9 rows a block and a short last block, so the
+  // row-wise ops see two block sizes in every run.
+  Rng rng(3);
+  Graph g;
+  g.set_checked(false);  // checked mode never fuses
+  Expr x = g.input("x", random_normal(Shape{90, 56}, rng), true);
+  Expr w = g.parameter("w", random_normal(Shape{56, 56}, rng));
+  Expr p = softmax(normalize_rows(sigmoid(matmul(x, w))));
+  Expr loss = l2(p, g.input("y", random_uniform(Shape{90, 56}, rng, 0.0, 1.0)));
+  EXPECT_EQ(allocations_when_warm([&] { g.forward_backward(loss); }), 0);
+  EXPECT_FALSE(g.value_is_fresh(p));  // it fused
+}
+
 TEST(Allocation, SeededBackwardAndInferenceAllocateNothingOnceWarm) {
   Rng rng(2);
   Graph g;
