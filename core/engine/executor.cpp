@@ -145,8 +145,7 @@ Executor::ForwardPlan& Executor::forward_plan(std::span<const int> outputs, bool
   return *forward_plans_.back();
 }
 
-// Infers shapes again if a leaf's shape changed, sizes every buffer and
-// points every step at its views.
+// Every op node's shape in `order`, from its inputs' (a leaf's may have changed).
 void Executor::infer_shapes(std::span<const int> order) {
   auto& nodes = graph_.nodes_;
   std::vector<Shape> shapes;
@@ -163,6 +162,8 @@ void Executor::infer_shapes(std::span<const int> order) {
   }
 }
 
+// Infers shapes again if a leaf's shape changed, sizes every buffer and
+// points every step at its views.
 void Executor::prepare(ForwardPlan& plan) {
   if (plan.shape_version == graph_.shape_version_) return;
   auto& nodes = graph_.nodes_;

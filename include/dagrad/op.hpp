@@ -151,8 +151,8 @@ class Op {
   //    those rows (state kept for backward need only hold the last block's);
   //  - sum_of_rows: the inputs have one shape, the output is a scalar that
   //    is a sum over rows; forward on a block writes that block's sum, and
-  //    backward on a block, given dL/doutput, writes the block's rows of the
-  //    input gradients.
+  //    backward on a block, given dL/doutput (and, as its output, that
+  //    block's sum), writes the block's rows of the input gradients.
   enum class RowBlocks { no, rows, sum_of_rows };
   virtual RowBlocks row_blocks(std::span<const Shape> inputs) const {
     (void)inputs;
