@@ -2,6 +2,7 @@
 #include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
+#include "vector_exp.hpp"
 
 namespace {
 using namespace dagrad;
@@ -11,7 +12,7 @@ class Exp final : public ElementwiseOp<Exp> {
   std::string_view name() const override { return "exp"; }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView y) {
-    flat<T>(y) = flat<T>(inputs[0]).exp();
+    vector_math::exp_into(inputs[0].data<T>(), y.data<T>(), y.size());
   }
   template <class T>
   void backward_as(std::span<const TensorView>, const TensorView& y, const TensorView& dy,

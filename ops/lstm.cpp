@@ -30,9 +30,9 @@ class Lstm final : public TypedOp<Lstm> {
       ConstMatrix<T> c_prev(t == 0 ? inputs[2].data<T>() : cells_.data<T>() + (r - b) * h, b, h);
       auto g = gates.middleRows(r, b);
       parallel_kernels::product(g, h_prev, w_hh.transpose(), /*accumulate=*/true);
-      g.leftCols(2 * h).array() = sigmoid(g.leftCols(2 * h).array());
+      vector_math::sigmoid_rows(g.leftCols(2 * h), g.leftCols(2 * h));
       vector_math::tanh_rows(g.middleCols(2 * h, h), g.middleCols(2 * h, h));
-      g.rightCols(h).array() = sigmoid(g.rightCols(h).array());
+      vector_math::sigmoid_rows(g.rightCols(h), g.rightCols(h));
       auto c = matrix<T>(cells_, n.rows(), h).middleRows(r, b).array();
       c = g.middleCols(h, h).array() * c_prev.array() + g.leftCols(h).array() * g.middleCols(2 * h, h).array();
       auto tanh_c = matrix<T>(tanh_cells_, n.rows(), h).middleRows(r, b);

@@ -19,6 +19,7 @@
 #include "dagrad/eigen.hpp"
 #include "parallel_product.hpp"
 #include "dagrad/ops.hpp"
+#include "vector_exp.hpp"
 #include "vector_tanh.hpp"
 
 namespace dagrad::recurrent {

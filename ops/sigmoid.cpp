@@ -5,6 +5,7 @@
 #include "dagrad/autodiff.hpp"
 #include "dagrad/eigen.hpp"
 #include "dagrad/ops.hpp"
+#include "vector_exp.hpp"
 
 namespace {
 using namespace dagrad;
@@ -14,7 +15,7 @@ class Sigmoid final : public ElementwiseOp<Sigmoid> {
   std::string_view name() const override { return "sigmoid"; }
   template <class T>
   void forward_as(std::span<const TensorView> inputs, TensorView y) {
-    flat<T>(y) = T(1) / (T(1) + (-flat<T>(inputs[0])).exp());
+    vector_math::sigmoid_into(inputs[0].data<T>(), y.data<T>(), y.size());
   }
   template <class T>
   void backward_as(std::span<const TensorView>, const TensorView& y, const TensorView& dy,

@@ -5,6 +5,7 @@
 // axis gives an empty result. The row loops are rowwise.hpp's.
 #include "dagrad/autodiff.hpp"
 #include "rowwise.hpp"
+#include "vector_exp.hpp"
 
 namespace {
 using namespace dagrad;
@@ -17,7 +18,7 @@ class Softmax final : public rowwise::RowwiseOp<Softmax> {
   // at most an ulp.
   template <class T>
   void forward_row(auto x, auto y, Eigen::Index) {
-    y = (x - x.maxCoeff()).exp();
+    vector_math::exp_into(x.data(), y.data(), y.size(), x.maxCoeff());  // rows are contiguous
     y *= T(1) / y.sum();
   }
   template <class T>
