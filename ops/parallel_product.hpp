@@ -19,6 +19,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+#include <vector>
 
 #include "dagrad/eigen.hpp"
 #include "dagrad/parallel.hpp"
@@ -61,6 +63,71 @@ void for_each_item(std::int64_t count, double work, Function&& fn) {
   });
 }
 
+// Eigen's blocking for one product, with its packing buffers kept by the
+// thread. Eigen's own (gemm_blocking_space) mallocs them for every product
+// above 128 KB of packed operand and frees them after; on a pool worker
+// glibc then hands the arena's memory back to the system, and the next
+// product page-faults it in again: that made float64 lstm_step slower on two
+// threads than on one. A thread's buffers only grow, to the largest blocks
+// it has packed (a few MB at most: Eigen caps the blocks by cache size), and
+// live as long as the thread; they are not counted in memory_stats().
+template <class T>
+class KeptBlocking : public Eigen::internal::level3_blocking<T, T> {
+ public:
+  // rows, cols, depth of the column-major problem Eigen's kernel solves.
+  KeptBlocking(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth) {
+    this->m_mc = rows, this->m_nc = cols, this->m_kc = depth;
+    Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, this->m_mc, this->m_nc, Eigen::Index(1));
+    thread_local std::vector<T, Eigen::aligned_allocator<T>> packed_lhs, packed_rhs;
+    this->m_blockA = grown(packed_lhs, this->m_mc * this->m_kc);
+    this->m_blockB = grown(packed_rhs, this->m_kc * this->m_nc);
+  }
+
+ private:
+  static T* grown(std::vector<T, Eigen::aligned_allocator<T>>& buffer, Eigen::Index size) {
+    if (buffer.size() < std::size_t(size)) buffer.resize(std::size_t(size));
+    return buffer.data();
+  }
+};
+
+// destination = lhs rhs (or += when `accumulate`) on this thread: what
+// Eigen's `destination.noalias() = lhs * rhs` does (its general_matrix_matrix_product
+// kernel, the same blocking sizes, so the same result to the bit), with the
+// packing buffers of KeptBlocking. Small products (Eigen's coefficient-based
+// ones) and products with a vector (GEMV) allocate nothing and go to Eigen.
+template <class Destination, class Lhs, class Rhs>
+void kept_buffer_product(Destination&& destination, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
+  namespace internal = Eigen::internal;
+  using Dest = std::remove_reference_t<Destination>;
+  using T = typename Dest::Scalar;
+  const Eigen::Index rows = lhs.rows(), cols = rhs.cols(), depth = lhs.cols();
+  if (rows == 0 || cols == 0 || depth == 0) {
+    if (!accumulate) destination.setZero();  // an empty sum is 0
+    return;
+  }
+  if (rows == 1 || cols == 1 || rows + cols + depth < EIGEN_GEMM_TO_COEFFBASED_THRESHOLD) {
+    assign_or_add(destination.noalias(), lhs * rhs, accumulate);
+    return;
+  }
+  using LhsTraits = internal::blas_traits<Lhs>;
+  using RhsTraits = internal::blas_traits<Rhs>;
+  using ActualLhs = typename LhsTraits::DirectLinearAccessType;  // a plain copy where there is no direct access
+  using ActualRhs = typename RhsTraits::DirectLinearAccessType;
+  typename internal::add_const_on_value_type<ActualLhs>::type a = LhsTraits::extract(lhs);
+  typename internal::add_const_on_value_type<ActualRhs>::type b = RhsTraits::extract(rhs);
+  constexpr auto order = [](int flags) { return (flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor; };
+  constexpr bool row_major = (Dest::Flags & Eigen::RowMajorBit) != 0;
+  using Kernel = internal::general_matrix_matrix_product<
+      Eigen::Index, T, order(internal::remove_all<ActualLhs>::type::Flags), bool(LhsTraits::NeedToConjugate), T,
+      order(internal::remove_all<ActualRhs>::type::Flags), bool(RhsTraits::NeedToConjugate), order(Dest::Flags),
+      Dest::InnerStrideAtCompileTime>;
+  if (!accumulate) destination.setZero();
+  const T alpha = LhsTraits::extractScalarFactor(lhs) * RhsTraits::extractScalarFactor(rhs);
+  KeptBlocking<T> blocking(row_major ? cols : rows, row_major ? rows : cols, depth);  // row-major: the transposed problem
+  Kernel::run(rows, cols, depth, a.data(), a.outerStride(), b.data(), b.outerStride(), destination.data(),
+              destination.innerStride(), destination.outerStride(), alpha, blocking, nullptr);
+}
+
 // destination = lhs rhs (or += when `accumulate`), with destination not
 // aliasing lhs or rhs (Eigen's noalias). Destination is a writable Eigen
 // block or map (row-major or not); lhs and rhs any matrix expressions.
@@ -74,7 +141,7 @@ void product(Destination&& destination, const Lhs& lhs, const Rhs& rhs, bool acc
   const Eigen::Index extent = by_columns ? cols : rows;
   const Eigen::Index block = (extent / Eigen::Index(std::max<std::size_t>(chunks, 1)) + 7) / 8 * 8;
   if (chunks <= 1 || block >= extent) {
-    assign_or_add(destination.noalias(), lhs * rhs, accumulate);
+    kept_buffer_product(destination, lhs, rhs, accumulate);
     return;
   }
   const std::size_t blocks = std::size_t((extent + block - 1) / block);
@@ -82,9 +149,9 @@ void product(Destination&& destination, const Lhs& lhs, const Rhs& rhs, bool acc
     for (std::size_t b = first; b < last; ++b) {
       const Eigen::Index begin = Eigen::Index(b) * block, size = std::min(block, extent - begin);
       if (by_columns) {
-        assign_or_add(destination.middleCols(begin, size).noalias(), lhs * rhs.middleCols(begin, size), accumulate);
+        kept_buffer_product(destination.middleCols(begin, size), lhs, rhs.middleCols(begin, size), accumulate);
       } else {
-        assign_or_add(destination.middleRows(begin, size).noalias(), lhs.middleRows(begin, size) * rhs, accumulate);
+        kept_buffer_product(destination.middleRows(begin, size), lhs.middleRows(begin, size), rhs, accumulate);
       }
     }
   });

@@ -87,7 +87,10 @@ void project_inputs(std::span<const TensorView> inputs, std::size_t weights, Mat
   auto w_ih = matrix<T>(inputs[weights], projections.cols(), n.in);
   parallel_kernels::product(projections, x, w_ih.transpose());
   if (add_hidden_bias) {
-    projections.rowwise() += row_vector<T>(inputs[weights + 2]) + row_vector<T>(inputs[weights + 3]);
+    // Row by row: `rowwise() +=` a sum of two vectors would evaluate the sum into a malloc'd temporary.
+    for (Eigen::Index r = 0; r < projections.rows(); ++r) {
+      projections.row(r) += row_vector<T>(inputs[weights + 2]) + row_vector<T>(inputs[weights + 3]);
+    }
   } else {
     projections.rowwise() += row_vector<T>(inputs[weights + 2]);
   }

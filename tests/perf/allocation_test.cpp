@@ -1,28 +1,94 @@
 // A warm run allocates nothing: every global operator new is replaced by a
-// counting one, and repeated forward + backward runs (and optimizer steps)
-// after the first must count zero. This file is its own test executable so
-// that the replacement does not touch the other tests.
+// counting one, and so is malloc (Eigen allocates its own buffers, such as a
+// product's packing blocks, with malloc), and repeated forward + backward runs
+// (and optimizer steps) after the first must count zero. This file is its
+// own test executable so that the replacement does not touch the other tests.
+// Sanitizer builds keep their runtime's malloc and count operator new only.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <new>
 
 #include "dagrad/dagrad.hpp"
 #include "dagrad/optim.hpp"
+#include "dagrad/eigen.hpp"
 #include "dagrad/parallel.hpp"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define DAGRAD_SANITIZED_MALLOC 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define DAGRAD_SANITIZED_MALLOC 1
+#endif
 
 namespace {
 std::atomic<long> allocations{0};
+}  // namespace
+
+#if defined(DAGRAD_SANITIZED_MALLOC)
+namespace {
+void* raw_malloc(std::size_t size) { return std::malloc(size); }
+void* raw_memalign(std::size_t alignment, std::size_t size) {
+  void* p = nullptr;
+  return posix_memalign(&p, alignment, size) == 0 ? p : nullptr;
+}
+}  // namespace
+#else
+// glibc's own allocator under its exported internal names, which the
+// replacements below call; free needs no replacement.
+extern "C" {
+void* __libc_malloc(std::size_t size) noexcept;
+void* __libc_calloc(std::size_t count, std::size_t size) noexcept;
+void* __libc_realloc(void* p, std::size_t size) noexcept;
+void* __libc_memalign(std::size_t alignment, std::size_t size) noexcept;
+
+void* malloc(std::size_t size) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_malloc(size);
+}
+void* calloc(std::size_t count, std::size_t size) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(count, size);
+}
+void* realloc(void* p, std::size_t size) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, size);
+}
+void* memalign(std::size_t alignment, std::size_t size) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_memalign(alignment, size);
+}
+void* aligned_alloc(std::size_t alignment, std::size_t size) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_memalign(alignment, size);
+}
+int posix_memalign(void** p, std::size_t alignment, std::size_t size) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  *p = __libc_memalign(alignment, size);
+  return *p == nullptr ? ENOMEM : 0;
+}
+}  // extern "C"
+
+namespace {
+void* raw_malloc(std::size_t size) { return __libc_malloc(size); }
+void* raw_memalign(std::size_t alignment, std::size_t size) { return __libc_memalign(alignment, size); }
+}  // namespace
+#endif
+
+namespace {
 
 void* counted(std::size_t size, std::size_t alignment) {
   allocations.fetch_add(1, std::memory_order_relaxed);
   if (size == 0) size = 1;
   void* p = nullptr;
   if (alignment <= alignof(std::max_align_t)) {
-    p = std::malloc(size);
-  } else if (posix_memalign(&p, alignment, size) != 0) {
-    p = nullptr;
+    p = raw_malloc(size);
+  } else {
+    p = raw_memalign(alignment, size);
   }
   if (p == nullptr) throw std::bad_alloc();
   return p;
@@ -74,6 +140,17 @@ TEST(Allocation, CounterSeesTheFirstRunAllocate) {
   EXPECT_GT(allocations.load() - before, 0);
 }
 
+#if !defined(DAGRAD_SANITIZED_MALLOC)
+// malloc is counted: a plain Eigen product too large for its stack buffers
+// mallocs its packing blocks on every call.
+TEST(Allocation, CounterSeesEigenMallocInAProduct) {
+  const Eigen::MatrixXd a = Eigen::MatrixXd::Ones(300, 300), b = a;
+  Eigen::MatrixXd c(300, 300);
+  EXPECT_GT(allocations_when_warm([&] { c.noalias() = a * b; }), 0);
+  EXPECT_EQ(c(0, 0), 300.0);
+}
+#endif
+
 TEST(Allocation, PipelineForwardBackwardAllocatesNothingOnceWarm) {
   Rng rng(1);
   Graph g;
@@ -107,6 +184,26 @@ TEST(Allocation, FusedForwardBackwardAllocatesNothingOnceWarm) {
   Expr loss = l2(p, g.input("y", random_uniform(Shape{92, 56}, rng, 0.0, 1.0)));
   EXPECT_EQ(allocations_when_warm([&] { g.forward_backward(loss); }), 0);
   EXPECT_FALSE(g.value_is_fresh(p));  // it fused
+}
+
+// Products whose packed operands exceed Eigen's 128 KB of stack buffers: Eigen
+// itself would malloc them on every call; ops/parallel_product.hpp keeps
+// them per thread. On one thread and, split into column blocks, on two.
+TEST(Allocation, LargeProductsAllocateNothingOnceWarm) {
+  Rng rng(7);
+  Graph g;
+  Expr a = g.input("a", random_normal(Shape{300, 400}, rng), true);
+  Expr b = g.input("b", random_normal(Shape{400, 350}, rng), true);
+  Expr loss = sum(square(matmul(a, b)));
+  const auto step = [&] {
+    g.forward(loss);
+    g.backward(loss);
+  };
+  EXPECT_EQ(allocations_when_warm(step), 0);
+  set_num_threads(2);
+  const long on_two_threads = allocations_when_warm(step);
+  set_num_threads(1);
+  EXPECT_EQ(on_two_threads, 0);
 }
 
 TEST(Allocation, SeededBackwardAndInferenceAllocateNothingOnceWarm) {
