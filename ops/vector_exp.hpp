@@ -15,8 +15,8 @@
 // inf. NaN stays NaN (vmaxpd/vminpd return their second operand when either is NaN).
 //
 // Accuracy, measured on 2.9 M points from -746 to 710 (tests/ops/vector_exp_test.cpp):
-// within 1 ulp of glibc's exp. Builds without AVX-512 (the portable release
-// preset), and float, use Eigen's exp.
+// within 1 ulp of glibc's exp. Portable builds (DAGRAD_NATIVE=OFF), machines
+// without AVX-512, and float use Eigen's exp.
 #pragma once
 
 #include <cstdint>
