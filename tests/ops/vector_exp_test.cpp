@@ -11,19 +11,16 @@
 #include <gtest/gtest.h>
 
 #include "../../ops/vector_exp.hpp"
+#include "ulp_support.hpp"
 
 namespace dagrad {
 namespace {
 
-// |a - b| in units in the last place of b (the smallest subnormal at 0).
-double ulps_apart(double a, double b) {
-  if (a == b) return 0;
-  const double ulp = std::max(std::abs(std::nextafter(b, 2 * b + 1) - b), std::numeric_limits<double>::denorm_min());
-  return std::abs(a - b) / ulp;
-}
+using testing_support::ulps_apart;
+using testing_support::worst_ulps;
 
-// Uniform over the range, dense near 0, at both ends (overflow, and the
-// subnormal results below e^-708) and over every table entry's neighbourhood.
+// Uniform over the range, and dense near 0 and at both ends (overflow, and
+// the subnormal results below e^-708).
 std::vector<double> sweep(double lowest) {
   std::mt19937_64 rng(2);
   std::vector<double> xs;
@@ -40,12 +37,8 @@ TEST(VectorExp, WithinOneUlpOfGlibcEverywhere) {
   const std::vector<double> xs = sweep(vector_math::table_exp ? -746.0 : -708.0);
   std::vector<double> ys(xs.size());
   vector_math::exp_into(xs.data(), ys.data(), std::int64_t(xs.size()));
-  double worst = 0, worst_x = 0;
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    const double apart = ulps_apart(ys[i], std::exp(xs[i]));
-    if (apart > worst) worst = apart, worst_x = xs[i];
-  }
-  EXPECT_LE(worst, vector_math::table_exp ? 1.0 : 2.0) << "at x = " << worst_x;
+  const auto worst = worst_ulps(xs, ys, [](double x) { return std::exp(x); });
+  EXPECT_LE(worst.ulps, vector_math::table_exp ? 1.0 : 2.0) << "at x = " << worst.x;
 }
 
 // Every length from 0 to 17 (two blocks of 8 and a tail of each size), in place.
@@ -75,7 +68,9 @@ TEST(VectorExp, ZeroInfinitiesNaNAndTheEdgesOfTheRange) {
   EXPECT_TRUE(underflows(ys[5]));
   EXPECT_EQ(ys[6], std::exp(709.78));  // the largest finite results
   EXPECT_EQ(ys[7], inf);
-  if (vector_math::table_exp) EXPECT_EQ(ys[8], std::exp(-744.4));  // the smallest subnormal
+  if (vector_math::table_exp) {
+    EXPECT_EQ(ys[8], std::exp(-744.4));  // the smallest subnormal
+  }
   EXPECT_TRUE(underflows(ys[9]));
   EXPECT_TRUE(std::isnan(ys[10]));
   EXPECT_LE(ulps_apart(ys[11], 2.0), 1.0);
@@ -92,12 +87,8 @@ TEST(VectorExp, ArraysShiftedAsSoftmaxCallsThem) {
   EXPECT_EQ(ys[0], 1.0);
   EXPECT_EQ(ys[3], 1.0);
   EXPECT_LT(ys[4], 1e-300);  // 0 here; Eigen clamps at e^-709.78
-  double worst = 0, worst_x = 0;
-  for (std::size_t i = 5; i < xs.size(); ++i) {
-    const double apart = ulps_apart(ys[i], std::exp(xs[i] - 3.0));
-    if (apart > worst) worst = apart, worst_x = xs[i];
-  }
-  EXPECT_LE(worst, vector_math::table_exp ? 1.0 : 2.0) << "at x = " << worst_x;
+  const auto worst = worst_ulps(xs, ys, [](double x) { return std::exp(x - 3.0); }, 5);
+  EXPECT_LE(worst.ulps, vector_math::table_exp ? 1.0 : 2.0) << "at x = " << worst.x;
 }
 
 // Against the exact value (long double's expl, 11 more bits): the formula
